@@ -1,0 +1,136 @@
+// Storage: the one RocksDB instance behind tally — the append-only event log, the dedup index, the quarantine
+// and the view state of every processor. Nothing outside storage/ sees RocksDB types except through the
+// optional Env hook used by fault-injection tests.
+//
+// Column families and key layouts are documented in docs/architecture.md ("Key layouts").
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/event.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace rocksdb {
+class Env;
+}
+
+namespace tally {
+
+enum class Durability {
+  kSync,   // ack after the group's WAL write is fsynced
+  kAsync,  // ack after the write; the WAL is fsynced every async_sync_interval_ms
+};
+
+struct StorageOptions {
+  std::string path;
+  Durability durability = Durability::kSync;
+  int async_sync_interval_ms = 100;
+  size_t quarantine_capacity = 10'000;  // newest N kept per quarantine; older ones dropped and counted
+  size_t max_group_events = 65'536;     // cap on events folded into one group commit
+  rocksdb::Env* env = nullptr;          // nullptr: the default Env. Tests pass a fault-injecting one.
+  bool create_if_missing = true;
+};
+
+// What happened to one event of an append.
+struct EventOutcome {
+  bool duplicate = false;
+  uint64_t seq = 0;  // the assigned sequence, or the original's when duplicate
+};
+
+struct AppendResult {
+  Status status;                      // not ok: nothing of this request was appended
+  std::vector<EventOutcome> outcomes; // one per event, in request order
+  uint64_t first_seq = 0;             // 0 when nothing was accepted
+  uint64_t last_seq = 0;
+  size_t accepted = 0;
+};
+
+// A rejected input kept for inspection (CONTRACT §1.3). store_id empty = the global (admin) quarantine.
+struct QuarantineEntry {
+  std::string store_id;
+  TimeMs received_at = 0;
+  Code code = Code::kMalformed;
+  std::string message;
+  std::string raw;  // capped at 64 KiB by the caller
+};
+
+struct QuarantinePage {
+  std::vector<QuarantineEntry> entries;  // newest first
+  std::optional<std::string> next_cursor;
+  uint64_t dropped = 0;  // how many this quarantine dropped over its lifetime
+};
+
+// A consistent read view of view state (RocksDB snapshot). Thread-compatible; cheap to create.
+class StateSnapshot {
+ public:
+  virtual ~StateSnapshot() = default;
+  // The committed offset of `view` as of this snapshot (0 if never committed).
+  virtual uint64_t Offset(std::string_view view) const = 0;
+  virtual Result<std::optional<std::string>> Get(std::string_view key) const = 0;
+  // Calls fn(key, value) for keys in [start, end) in key order until fn returns false.
+  virtual Status Scan(std::string_view start, std::string_view end,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) const = 0;
+};
+
+// One atomic commit of view state: rows, deletions and offsets land together or not at all.
+struct StateWrite {
+  std::vector<std::pair<std::string, std::string>> puts;
+  std::vector<std::string> deletes;
+  std::vector<std::pair<std::string, std::string>> delete_ranges;  // [begin, end)
+  std::vector<std::pair<std::string, uint64_t>> offsets;          // view name -> new offset
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Opens (creating if allowed) the data directory and checks its format version.
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+
+  // --- Event log ------------------------------------------------------------------------------------------
+  // Appends validated events and quarantines rejects. Thread-safe; concurrent callers are grouped into one
+  // WriteBatch and one WAL fsync (group commit). Within the request and against everything ever appended,
+  // an event whose (store_id, event_id) was seen before is a duplicate: not appended, reported with the
+  // original's seq. `done` runs exactly once, on the writer thread, after the write is durable under the
+  // configured durability (or with a failed status, in which case nothing of the request is visible).
+  // Duplicates' originals are durable when `done` runs. `done` must not block.
+  virtual void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
+                      std::function<void(AppendResult)> done) = 0;
+  // Blocking convenience wrapper around Append.
+  AppendResult AppendAndWait(std::vector<Event> events, std::vector<QuarantineEntry> rejects = {});
+
+  // The highest sequence whose write has completed (durable under the durability mode).
+  virtual uint64_t LogHead() const = 0;
+  // Calls listener(head) on the writer thread after each group commit. One listener; set before use.
+  virtual void SetAppendListener(std::function<void(uint64_t head)> listener) = 0;
+
+  // Reads up to max_events events with seq >= from, in log order, into out (cleared first).
+  virtual Status ReadEvents(uint64_t from, size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) = 0;
+  // The seq of the first copy of (store_id, event_id), if any.
+  virtual Result<std::optional<uint64_t>> FindEvent(std::string_view store_id, std::string_view event_id) = 0;
+
+  // --- Quarantine -----------------------------------------------------------------------------------------
+  // store_id empty: the global quarantine. cursor: from a previous page's next_cursor.
+  virtual Result<QuarantinePage> ReadQuarantine(std::string_view store_id, size_t limit,
+                                                std::optional<std::string_view> cursor) = 0;
+
+  // --- View state -----------------------------------------------------------------------------------------
+  virtual std::unique_ptr<StateSnapshot> Snapshot() = 0;
+  virtual Status CommitState(const StateWrite& write) = 0;
+
+  // --- Lifecycle ------------------------------------------------------------------------------------------
+  // Finishes queued appends, fsyncs the WAL and stops the writer. Appends after Close fail with kUnavailable.
+  virtual Status Close() = 0;
+  // Approximate on-disk sizes per column family, for /metrics.
+  virtual std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() = 0;
+};
+
+}  // namespace tally
