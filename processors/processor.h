@@ -1,0 +1,36 @@
+// The processor contract (STYLE rule 6): a processor is a deterministic fold of (seq, event, its own state)
+// into its own view rows. No I/O, no wall clock, no other view's state. The runner (processors/runner.h) owns
+// offsets, chunking and the atomic commit of rows + offset.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+
+namespace tally {
+
+// A processor's key-value state during one chunk. Keys are relative to the processor's own keyspace (the
+// runner prefixes them with the view name and generation). Reads see the chunk's own earlier writes first,
+// then the last committed state. Writes become visible to queries only when the runner commits the chunk,
+// together with the new offset.
+class FoldState {
+ public:
+  virtual ~FoldState() = default;
+  virtual std::optional<std::string> Get(std::string_view key) = 0;
+  virtual void Put(std::string_view key, std::string value) = 0;
+  virtual void Delete(std::string_view key) = 0;
+};
+
+class Processor {
+ public:
+  virtual ~Processor() = default;
+  // Stable view name ("daily_metrics", "quality", ...): used in offsets, /v1/admin/status and rebuild.
+  virtual std::string_view name() const = 0;
+  // Folds one event. Must depend only on (seq, event, state): replaying the log gives the same rows.
+  virtual void Apply(uint64_t seq, const Event& event, FoldState& state) = 0;
+};
+
+}  // namespace tally

@@ -1,0 +1,29 @@
+// tally: one binary, sub-commands registered by tools/cmd_*.cc.
+#include <spdlog/spdlog.h>
+
+#include "tools/command.h"
+
+namespace tally::tools {
+
+std::vector<CommandSetup>& CommandRegistry() {
+  static std::vector<CommandSetup> registry;
+  return registry;
+}
+
+}  // namespace tally::tools
+
+int main(int argc, char** argv) {
+  CLI::App app{"tally: an event-sourced stream processor for conversation and AI-pipeline analytics"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+
+  std::vector<tally::tools::Command> commands;
+  for (auto& setup : tally::tools::CommandRegistry()) commands.push_back(setup(app));
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  for (auto& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return 2;
+}
