@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# README command #2: installs what is needed, builds, and runs every test.
+#   ./scripts/test.sh            the whole suite on a normal (RelWithDebInfo) build
+#   SANITIZE=1 ./scripts/test.sh the whole suite under ASan+UBSan (build-asan/)
+# Long soak/load runs are labelled `long` and excluded unless LONG=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+
+if [ "${SANITIZE:-0}" = "1" ]; then
+  export BUILD_DIR="${BUILD_DIR:-build-asan}"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  ./scripts/build.sh -DTALLY_SANITIZE=ON -DTALLY_BENCH=OFF
+else
+  export BUILD_DIR="${BUILD_DIR:-build}"
+  ./scripts/build.sh
+fi
+
+LABEL_ARGS=()
+if [ "${LONG:-0}" != "1" ]; then LABEL_ARGS=(-LE long); fi
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${TEST_JOBS:-2}" --timeout 600 "${LABEL_ARGS[@]}"
