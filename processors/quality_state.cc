@@ -1,0 +1,248 @@
+#include "processors/quality_state.h"
+
+#include "core/bytes.h"
+
+namespace tally::quality {
+
+std::string_view StatusName(ConversationStatus status) {
+  switch (status) {
+    case ConversationStatus::kResolved: return "resolved";
+    case ConversationStatus::kEscalated: return "escalated";
+    case ConversationStatus::kAbandoned: return "abandoned";
+    case ConversationStatus::kOpen: break;
+  }
+  return "open";
+}
+
+namespace {
+
+// Every record starts with a version byte so a later layout can be told apart on rebuild.
+constexpr uint8_t kVersion = 1;
+
+template <typename T>
+std::optional<T> Finish(ValueReader& r, T value) {
+  if (!r.ok() || !r.done()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string ConversationRecord::Encode() const {
+  ValueWriter w;
+  w.U8(kVersion).Opt(customer_id).Opt(started_at).U8(static_cast<uint8_t>(status));
+  w.U64(total_messages).U64(customer_messages).U64(agent_messages);
+  w.Opt(open_run_start).Opt(first_response_ms).Bool(quality.has_value());
+  if (quality) {
+    w.F64(quality->overall).F64(quality->helpfulness).F64(quality->accuracy).F64(quality->politeness);
+    w.I64(quality->scored_at);
+  }
+  return w.Take();
+}
+
+std::optional<ConversationRecord> ConversationRecord::Decode(std::string_view value) {
+  ValueReader r(value);
+  ConversationRecord c;
+  if (r.U8() != kVersion) return std::nullopt;
+  c.customer_id = r.Opt<std::string>();
+  c.started_at = r.Opt<int64_t>();
+  uint8_t status = r.U8();
+  if (status > 3) return std::nullopt;
+  c.status = static_cast<ConversationStatus>(status);
+  c.total_messages = r.U64();
+  c.customer_messages = r.U64();
+  c.agent_messages = r.U64();
+  c.open_run_start = r.Opt<int64_t>();
+  c.first_response_ms = r.Opt<int64_t>();
+  if (r.Bool()) {
+    QualityScore q;
+    q.overall = r.F64();
+    q.helpfulness = r.F64();
+    q.accuracy = r.F64();
+    q.politeness = r.F64();
+    q.scored_at = r.I64();
+    c.quality = q;
+  }
+  return Finish(r, std::move(c));
+}
+
+std::string DaySummary::Encode() const {
+  ValueWriter w;
+  w.U8(kVersion).U64(messages).I64(first_at).I64(last_at).Opt(open_run_start).Opt(first_response_ms);
+  w.I64(response_sum_ms).U64(responses);
+  return w.Take();
+}
+
+std::optional<DaySummary> DaySummary::Decode(std::string_view value) {
+  ValueReader r(value);
+  DaySummary s;
+  if (r.U8() != kVersion) return std::nullopt;
+  s.messages = r.U64();
+  s.first_at = r.I64();
+  s.last_at = r.I64();
+  s.open_run_start = r.Opt<int64_t>();
+  s.first_response_ms = r.Opt<int64_t>();
+  s.response_sum_ms = r.I64();
+  s.responses = r.U64();
+  return Finish(r, s);
+}
+
+std::string AnalysisScores::Encode() const {
+  ValueWriter w;
+  w.U8(kVersion).F64(sentiment_score).F64(sentiment_shift).F64(resolution_achieved).F64(fcr_score).F64(ces);
+  return w.Take();
+}
+
+std::optional<AnalysisScores> AnalysisScores::Decode(std::string_view value) {
+  ValueReader r(value);
+  AnalysisScores a;
+  if (r.U8() != kVersion) return std::nullopt;
+  a.sentiment_score = r.F64();
+  a.sentiment_shift = r.F64();
+  a.resolution_achieved = r.F64();
+  a.fcr_score = r.F64();
+  a.ces = r.F64();
+  return Finish(r, a);
+}
+
+std::string QualityDay::Encode() const {
+  ValueWriter w;
+  w.U8(kVersion).U64(scored);
+  overall.Write(w);
+  helpfulness.Write(w);
+  accuracy.Write(w);
+  politeness.Write(w);
+  return w.Take();
+}
+
+std::optional<QualityDay> QualityDay::Decode(std::string_view value) {
+  ValueReader r(value);
+  QualityDay d;
+  if (r.U8() != kVersion) return std::nullopt;
+  d.scored = r.U64();
+  d.overall = ExactSum::Read(r);
+  d.helpfulness = ExactSum::Read(r);
+  d.accuracy = ExactSum::Read(r);
+  d.politeness = ExactSum::Read(r);
+  return Finish(r, d);
+}
+
+std::string EncodeWeights(const CsiWeights& w) {
+  ValueWriter v;
+  v.U8(kVersion).F64(w.effectiveness).F64(w.effort).F64(w.efficiency).F64(w.empathy);
+  return v.Take();
+}
+
+std::optional<CsiWeights> DecodeWeights(std::string_view value) {
+  ValueReader r(value);
+  CsiWeights w;
+  if (r.U8() != kVersion) return std::nullopt;
+  w.effectiveness = r.F64();
+  w.effort = r.F64();
+  w.efficiency = r.F64();
+  w.empathy = r.F64();
+  return Finish(r, w);
+}
+
+Result<CsiWeights> ReadCsiWeights(const ViewReader& view, std::string_view store) {
+  Result<std::optional<std::string>> raw = view.Get(WeightsKey(store));
+  if (!raw.ok()) return raw.status();
+  if (!raw.value()) return CsiWeights{};
+  std::optional<CsiWeights> w = DecodeWeights(**raw);
+  if (!w) return Status(Code::kCorruption, "quality: bad csi_weights row");
+  return *w;
+}
+
+std::string WeightsKey(std::string_view store) { return StoreKey(store, 'W'); }
+
+std::string QualityDayKey(std::string_view store, DayNum day) { return StoreKey(store, 'Q') + DayKeyPart(day); }
+
+std::string ConversationKey(std::string_view store, std::string_view conv) {
+  std::string k = StoreKey(store, 'C');
+  AppendOrderedString(&k, conv);
+  return k;
+}
+
+std::string SummaryKey(std::string_view store, std::string_view conv, DayNum day) {
+  std::string k = StoreKey(store, 'S');
+  AppendOrderedString(&k, conv);
+  return k + DayKeyPart(day);
+}
+
+std::string AnalysisPrefix(std::string_view store, std::string_view conv) {
+  std::string k = StoreKey(store, 'A');
+  AppendOrderedString(&k, conv);
+  return k;
+}
+
+std::string AnalysisKey(std::string_view store, std::string_view conv, DayNum day) {
+  return AnalysisPrefix(store, conv) + DayKeyPart(day);
+}
+
+std::string AnalysedOnPrefix(std::string_view store, DayNum day) { return StoreKey(store, 'a') + DayKeyPart(day); }
+
+std::string AnalysedOnKey(std::string_view store, DayNum day, std::string_view conv) {
+  std::string k = AnalysedOnPrefix(store, day);
+  AppendOrderedString(&k, conv);
+  return k;
+}
+
+namespace {
+
+// s(x, T) = 10 × T ÷ (T + x) (§3.6): 10 for an instant answer, halving at x = T.
+double Speed(double x, double t) { return 10.0 * t / (t + x); }
+
+std::optional<double> Efficiency(const DailyAnalysis& d) {
+  ExactSum sum;
+  int n = 0;
+  auto add = [&](const std::optional<double>& x, double t) {
+    if (!x) return;
+    sum.Add(Speed(*x, t));
+    ++n;
+  };
+  add(d.first_response_time_s, 60);
+  add(d.avg_response_time_s, 60);
+  if (d.total_handling_time_min) add(*d.total_handling_time_min * 60, 600);
+  if (n == 0) return std::nullopt;
+  return sum.Mean(n);
+}
+
+std::optional<double> Csi(const DailyAnalysis& d, const CsiWeights& w) {
+  ExactSum num, den;
+  auto add = [&](double weight, double pillar) {
+    num.Add(weight * pillar);
+    den.Add(weight);
+  };
+  add(w.effectiveness, d.effectiveness);
+  add(w.effort, d.effort);
+  if (d.efficiency) add(w.efficiency, *d.efficiency);
+  add(w.empathy, d.empathy);
+  if (den.Value() == 0) return std::nullopt;
+  return num.Value() / den.Value();
+}
+
+}  // namespace
+
+DailyAnalysis DeriveAnalysis(DayNum date, const AnalysisScores& scores, const std::optional<DaySummary>& summary,
+                             const CsiWeights& weights) {
+  DailyAnalysis d;
+  d.date = date;
+  d.scores = scores;
+  if (summary) {
+    if (summary->first_response_ms) d.first_response_time_s = static_cast<double>(*summary->first_response_ms) / 1000.0;
+    if (summary->responses > 0) {
+      d.avg_response_time_s =
+          static_cast<double>(summary->response_sum_ms) / (static_cast<double>(summary->responses) * 1000.0);
+    }
+    if (summary->messages >= 2) {
+      d.total_handling_time_min = static_cast<double>(summary->last_at - summary->first_at) / 60000.0;
+    }
+  }
+  d.effectiveness = (scores.resolution_achieved + scores.fcr_score) / 2;
+  d.effort = (7 - scores.ces) / 6 * 10;
+  d.empathy = (scores.sentiment_score + scores.sentiment_shift + 5) / 2;
+  d.efficiency = Efficiency(d);
+  d.csi = Csi(d, weights);
+  return d;
+}
+
+}  // namespace tally::quality
