@@ -1,0 +1,52 @@
+// ChunkState: the FoldState a processor sees while the runner folds one chunk. Reads go to the chunk's own
+// writes first, then to a cache of earlier reads (misses included), then to the committed state in a storage
+// snapshot. Writes stay in memory until the runner drains them into the chunk's single StateWrite. Memory is
+// bounded by the number of distinct keys one chunk touches; everything else lives in RocksDB.
+//
+// Threading: owned and used by the runner thread only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "processors/processor.h"
+#include "storage/storage.h"
+
+namespace tally {
+
+class ChunkState final : public FoldState {
+ public:
+  // snapshot: the committed state as of the chunk's start; must outlive this object. prefix: the generation's
+  // key prefix (view_keys.h).
+  ChunkState(const StateSnapshot* snapshot, std::string prefix)
+      : snapshot_(snapshot), prefix_(std::move(prefix)) {}
+
+  std::optional<std::string> Get(std::string_view key) override;
+  void Put(std::string_view key, std::string value) override;
+  void Delete(std::string_view key) override;
+
+  // The first storage error a read hit (the chunk must then not be committed).
+  const Status& status() const { return status_; }
+  // Moves the dirty entries, with absolute keys, into write.
+  void DrainInto(StateWrite* write);
+
+ private:
+  struct Entry {
+    std::optional<std::string> value;  // nullopt: absent (never written or deleted)
+    bool dirty = false;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  Entry& Load(std::string_view key);
+
+  const StateSnapshot* snapshot_;
+  std::string prefix_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  Status status_;
+};
+
+}  // namespace tally

@@ -1,0 +1,19 @@
+// conversation_metrics: the view behind daily_metrics, metrics (periods), trends, roi and export
+// (CONTRACT §3.1–§3.5, §3.10). Folds conversation events into per-day and per-hour counters, a per-day
+// response-time histogram, first-seen markers for exact distinct counts, and the store's ROI settings.
+// It keeps its own conversation → customer map and open customer runs (§3.1), so it can be rebuilt alone.
+// State layout: conversation_metrics_state.h.
+#pragma once
+
+#include "processors/processor.h"
+
+namespace tally {
+
+class ConversationMetricsProcessor final : public Processor {
+ public:
+  static constexpr std::string_view kName = "conversation_metrics";
+  std::string_view name() const override { return kName; }
+  void Apply(uint64_t seq, const Event& event, FoldState& state) override;
+};
+
+}  // namespace tally

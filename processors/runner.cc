@@ -1,0 +1,282 @@
+#include "processors/runner.h"
+
+#include <algorithm>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "processors/chunk_state.h"
+#include "processors/view_keys.h"
+
+namespace tally {
+
+struct Runner::View {
+  Processor* processor;
+  std::string name;
+  ViewControl control;
+  uint64_t serving_offset = 0;
+  uint64_t building_offset = 0;
+};
+
+struct Runner::LaneMember {
+  size_t index;
+  uint64_t offset;
+  std::unique_ptr<ChunkState> state;
+};
+
+// The append listener runs on the storage's writer thread and must not block: it only flips a flag.
+struct Runner::WakeSignal {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool wake = false;
+  bool stop = false;
+  void Notify() {
+    {
+      std::lock_guard lock(mu);
+      wake = true;
+    }
+    cv.notify_one();
+  }
+};
+
+Runner::Runner(Storage* storage, std::vector<Processor*> processors, RunnerOptions options)
+    : storage_(storage), options_(std::move(options)), wake_(std::make_shared<WakeSignal>()) {
+  for (Processor* p : processors) views_.push_back(View{p, std::string(p->name()), {}, 0, 0});
+  if (options_.chunk_events == 0) options_.chunk_events = 1;
+}
+
+Runner::~Runner() { Stop(); }
+
+Status Runner::Open() {
+  std::lock_guard fold(fold_mu_);
+  auto snapshot = storage_->Snapshot();
+  std::lock_guard lock(mu_);
+  for (View& view : views_) {
+    auto control = snapshot->Get(ViewControlKey(view.name));
+    if (!control.ok()) return control.status();
+    view.control = control.value() ? DecodeViewControl(*control.value()) : ViewControl{};
+    view.serving_offset = snapshot->Offset(view.name);
+    view.building_offset = view.control.building ? snapshot->Offset(RebuildOffsetName(view.name)) : 0;
+    if (view.control.building) {
+      spdlog::info("view {}: resuming rebuild of generation {} at seq {}", view.name, view.control.building,
+                   view.building_offset);
+    }
+  }
+  return Status::Ok();
+}
+
+void Runner::Start() {
+  if (thread_.joinable()) return;
+  std::weak_ptr<WakeSignal> weak = wake_;
+  storage_->SetAppendListener([weak](uint64_t) {
+    if (auto signal = weak.lock()) signal->Notify();
+  });
+  wake_->Notify();  // fold whatever arrived before the listener was installed
+  thread_ = std::thread([this] { BackgroundLoop(); });
+}
+
+void Runner::Stop() {
+  {
+    std::lock_guard lock(wake_->mu);
+    wake_->stop = true;
+  }
+  wake_->cv.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Runner::BackgroundLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(wake_->mu);
+      wake_->cv.wait(lock, [&] { return wake_->stop || wake_->wake; });
+      if (wake_->stop) return;
+      wake_->wake = false;
+    }
+    Status status;
+    {
+      std::lock_guard fold(fold_mu_);
+      status = CatchUpLocked(storage_->LogHead(), nullptr);
+    }
+    if (!status.ok()) {
+      // Nothing was committed for the failed chunk; retry after a pause rather than spin on a sick disk.
+      spdlog::error("view fold failed, retrying in 1s: {}", status.ToString());
+      std::unique_lock lock(wake_->mu);
+      wake_->cv.wait_for(lock, std::chrono::seconds(1), [&] { return wake_->stop; });
+      wake_->wake = true;
+    }
+  }
+}
+
+Status Runner::CatchUp(const ProgressFn& progress) {
+  std::lock_guard fold(fold_mu_);
+  return CatchUpLocked(storage_->LogHead(), progress);
+}
+
+Status Runner::CatchUpLocked(uint64_t target, const ProgressFn& progress) {
+  for (;;) {
+    auto live = FoldRound(Lane::kLive, target);
+    if (!live.ok()) return live.status();
+    auto building = FoldRound(Lane::kBuilding, target);
+    if (!building.ok()) return building.status();
+    if (Status swapped = SwapCaughtUpRebuilds(); !swapped.ok()) return swapped;
+    if (progress) progress(std::min(SlowestOffset(), target), target);
+    if (!live.value() && !building.value()) return Status::Ok();
+  }
+}
+
+uint64_t Runner::SlowestOffset() const {
+  uint64_t slowest = UINT64_MAX;
+  for (const View& view : views_) {
+    slowest = std::min(slowest, view.control.building ? view.building_offset : view.serving_offset);
+  }
+  return slowest == UINT64_MAX ? 0 : slowest;
+}
+
+// Folds one chunk into the lane's views that are behind target. Returns whether there was anything to fold.
+Result<bool> Runner::FoldRound(Lane lane, uint64_t target) {
+  std::vector<LaneMember> members;
+  uint64_t from = UINT64_MAX;
+  for (size_t i = 0; i < views_.size(); ++i) {
+    const View& view = views_[i];
+    if (lane == Lane::kBuilding && view.control.building == 0) continue;
+    uint64_t offset = lane == Lane::kLive ? view.serving_offset : view.building_offset;
+    if (offset >= target) continue;
+    members.push_back(LaneMember{i, offset, nullptr});
+    from = std::min(from, offset + 1);
+  }
+  if (members.empty()) return false;
+  std::vector<std::pair<uint64_t, Event>> events;
+  if (Status read = storage_->ReadEvents(from, options_.chunk_events, &events); !read.ok()) return read;
+  if (events.empty()) return Status(Code::kInternal, "log has no event at seq " + std::to_string(from));
+  if (Status folded = FoldEvents(lane, members, events); !folded.ok()) return folded;
+  return true;
+}
+
+Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
+                          const std::vector<std::pair<uint64_t, Event>>& events) {
+  auto snapshot = storage_->Snapshot();
+  for (LaneMember& m : members) {
+    const View& view = views_[m.index];
+    uint32_t generation = lane == Lane::kLive ? view.control.serving : view.control.building;
+    m.state = std::make_unique<ChunkState>(snapshot.get(), ViewGenerationPrefix(view.name, generation));
+  }
+  for (const auto& [seq, event] : events) {
+    for (LaneMember& m : members) {
+      if (m.offset < seq) views_[m.index].processor->Apply(seq, event, *m.state);
+    }
+  }
+  uint64_t last_seq = events.back().first;
+  StateWrite write;
+  for (LaneMember& m : members) {
+    if (!m.state->status().ok()) return m.state->status();
+    m.state->DrainInto(&write);
+    const std::string& name = views_[m.index].name;
+    write.offsets.emplace_back(lane == Lane::kLive ? name : RebuildOffsetName(name), last_seq);
+  }
+  if (options_.before_commit && !options_.before_commit(last_seq)) {
+    return Status(Code::kUnavailable, "chunk dropped before commit (test hook)");
+  }
+  if (Status committed = Commit(write); !committed.ok()) return committed;
+  {
+    std::lock_guard lock(mu_);
+    for (LaneMember& m : members) {
+      View& view = views_[m.index];
+      (lane == Lane::kLive ? view.serving_offset : view.building_offset) = last_seq;
+    }
+  }
+  progress_cv_.notify_all();
+  return Status::Ok();
+}
+
+Status Runner::Commit(const StateWrite& write) { return storage_->CommitState(write); }
+
+// A building generation that has reached the serving offset takes over, in one commit: the generation
+// pointer, the serving offset and the deletion of the old generation's range land together.
+Status Runner::SwapCaughtUpRebuilds() {
+  StateWrite write;
+  std::vector<size_t> swapped;
+  for (size_t i = 0; i < views_.size(); ++i) {
+    const View& view = views_[i];
+    if (view.control.building == 0 || view.building_offset < view.serving_offset) continue;
+    ViewControl next{view.control.building, 0};
+    write.puts.emplace_back(ViewControlKey(view.name), EncodeViewControl(next));
+    write.offsets.emplace_back(view.name, view.building_offset);
+    write.offsets.emplace_back(RebuildOffsetName(view.name), 0);
+    write.delete_ranges.emplace_back(ViewGenerationPrefix(view.name, view.control.serving),
+                                     ViewGenerationPrefix(view.name, view.control.serving + 1));
+    swapped.push_back(i);
+  }
+  if (swapped.empty()) return Status::Ok();
+  if (Status committed = Commit(write); !committed.ok()) return committed;
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i : swapped) {
+      View& view = views_[i];
+      spdlog::info("view {}: generation {} caught up at seq {}, now serving", view.name, view.control.building,
+                   view.building_offset);
+      view.control = ViewControl{view.control.building, 0};
+      view.serving_offset = view.building_offset;
+      view.building_offset = 0;
+    }
+  }
+  progress_cv_.notify_all();
+  return Status::Ok();
+}
+
+Status Runner::Rebuild(std::string_view name) {
+  std::lock_guard fold(fold_mu_);
+  bool found = false;
+  for (size_t i = 0; i < views_.size(); ++i) {
+    if (name != "all" && views_[i].name != name) continue;
+    found = true;
+    if (views_[i].control.building != 0) continue;
+    if (Status started = StartRebuildLocked(i); !started.ok()) return started;
+  }
+  if (!found) return Status(Code::kNotFound, "no view named " + std::string(name));
+  wake_->Notify();
+  return Status::Ok();
+}
+
+Status Runner::StartRebuildLocked(size_t index) {
+  View& view = views_[index];
+  uint32_t generation = view.control.serving + 1;
+  StateWrite write;
+  write.puts.emplace_back(ViewControlKey(view.name), EncodeViewControl({view.control.serving, generation}));
+  // A fresh generation must start empty, whatever an older process may have left under that number.
+  write.delete_ranges.emplace_back(ViewGenerationPrefix(view.name, generation),
+                                   ViewGenerationPrefix(view.name, generation + 1));
+  write.offsets.emplace_back(RebuildOffsetName(view.name), 0);
+  if (Status committed = Commit(write); !committed.ok()) return committed;
+  std::lock_guard lock(mu_);
+  view.control.building = generation;
+  view.building_offset = 0;
+  spdlog::info("view {}: rebuilding into generation {}", view.name, generation);
+  return Status::Ok();
+}
+
+bool Runner::WaitFor(std::string_view name, uint64_t seq, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return progress_cv_.wait_for(lock, timeout, [&] {
+    for (const View& view : views_) {
+      if ((name.empty() || view.name == name) && view.serving_offset < seq) return false;
+    }
+    return true;
+  });
+}
+
+std::vector<ViewStatus> Runner::GetStatus() const {
+  uint64_t head = storage_->LogHead();
+  std::lock_guard lock(mu_);
+  std::vector<ViewStatus> out;
+  for (const View& view : views_) {
+    uint64_t lag = head > view.serving_offset ? head - view.serving_offset : 0;
+    out.push_back(ViewStatus{view.name, view.serving_offset, lag, view.control.building != 0, view.building_offset});
+  }
+  return out;
+}
+
+bool Runner::HasView(std::string_view name) const {
+  return std::any_of(views_.begin(), views_.end(), [&](const View& v) { return v.name == name; });
+}
+
+}  // namespace tally

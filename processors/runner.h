@@ -1,0 +1,107 @@
+// Runner: folds the event log into every view, exactly once.
+//
+// Each view has a serving generation (what queries read) and, during a rebuild, a building generation folded
+// from seq 1 into a fresh key prefix. The runner reads the log in chunks (RunnerOptions::chunk_events), folds
+// each chunk into every view that has not seen it yet in one pass, and commits the chunk's rows together
+// with the new offsets in ONE StateWrite: after a crash it resumes from the committed offsets, so nothing is
+// applied twice or skipped. The live tail and a rebuild (or offline replay) are the same code path; they
+// are just two lanes of views at different offsets, folded in alternating chunks so a rebuild never stalls
+// the live views. When a building generation reaches the serving offset, the same commit swaps the
+// generation pointer and deletes the old generation's range (open query snapshots still see it).
+//
+// Threading: the public methods are thread-safe. Folding happens on one thread at a time: the background
+// thread (Start) or a caller of CatchUp.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "processors/processor.h"
+#include "storage/storage.h"
+
+namespace tally {
+
+struct RunnerOptions {
+  size_t chunk_events = 4096;
+  // Test hook, called before each commit with the chunk's last seq: returning false drops the chunk
+  // uncommitted (as a crash would) and the fold stops with kUnavailable.
+  std::function<bool(uint64_t last_seq)> before_commit;
+};
+
+struct ViewStatus {
+  std::string name;
+  uint64_t offset = 0;  // the serving generation's committed offset
+  uint64_t lag = 0;     // log head - offset
+  bool rebuilding = false;
+  uint64_t rebuild_offset = 0;  // the building generation's offset, when rebuilding
+};
+
+// Called during CatchUp with (folded, target): how far the slowest lane is and where it is going.
+using ProgressFn = std::function<void(uint64_t done, uint64_t target)>;
+
+class Runner {
+ public:
+  // storage and processors must outlive the runner.
+  Runner(Storage* storage, std::vector<Processor*> processors, RunnerOptions options = {});
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Loads each view's generations and offsets (resuming an unfinished rebuild). Call once, before the rest.
+  Status Open();
+  // Starts the background thread that folds whatever the append listener reports. Installs the storage's
+  // append listener (storage has one listener; the runner takes it).
+  void Start();
+  // Stops the background thread after its current chunk. Idempotent.
+  void Stop();
+
+  // Folds on the calling thread until every lane (rebuilds included) reaches the log head as of the call.
+  Status CatchUp(const ProgressFn& progress = nullptr);
+  // Starts rebuilding `view` ("all" for every view) into a new generation. kNotFound for an unknown view.
+  // A view already rebuilding keeps its rebuild. The fold itself happens in CatchUp or the background thread.
+  Status Rebuild(std::string_view view);
+  // Waits until `view`'s serving offset reaches seq (empty view: every view). false on timeout.
+  bool WaitFor(std::string_view view, uint64_t seq, std::chrono::milliseconds timeout);
+  std::vector<ViewStatus> GetStatus() const;
+  bool HasView(std::string_view view) const;
+
+ private:
+  struct View;
+  struct LaneMember;
+  enum class Lane { kLive, kBuilding };
+
+  struct WakeSignal;
+
+  Status CatchUpLocked(uint64_t target, const ProgressFn& progress);
+  Result<bool> FoldRound(Lane lane, uint64_t target);
+  Status FoldEvents(Lane lane, std::vector<LaneMember>& members, const std::vector<std::pair<uint64_t, Event>>& events);
+  Status SwapCaughtUpRebuilds();
+  Status StartRebuildLocked(size_t index);
+  Status Commit(const StateWrite& write);
+  uint64_t SlowestOffset() const;
+  void BackgroundLoop();
+
+  Storage* storage_;
+  RunnerOptions options_;
+
+  std::mutex fold_mu_;  // held while folding or changing generations; serialises CatchUp and the thread
+  // Guards the offsets and generations in views_ for readers on other threads (the folding thread, holding
+  // fold_mu_, is the only writer and reads them without it).
+  mutable std::mutex mu_;
+  std::condition_variable progress_cv_;  // a commit advanced some offset
+  std::vector<View> views_;
+  // Shared with the storage's append listener, which may outlive the runner.
+  std::shared_ptr<WakeSignal> wake_;
+  std::thread thread_;
+};
+
+}  // namespace tally
