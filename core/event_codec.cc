@@ -1,0 +1,239 @@
+#include "core/event_codec.h"
+
+#include <cstring>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <fmt/format.h>
+
+#include "core/event_fields.h"
+
+namespace tally {
+namespace {
+
+// std::string is NUL-terminated, which is what capnp::Text::Reader requires; embedded NULs survive because the
+// length is explicit.
+capnp::Text::Reader TextOf(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+std::string StringOf(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
+
+void EncodeTexts(const Event& e, wire::StoredEvent::Builder b) {
+  b.setEventId(TextOf(e.event_id));
+  b.setStoreId(TextOf(e.store_id));
+  auto put = [](const std::optional<std::string>& v, auto setter) {
+    if (v) setter(TextOf(*v));
+  };
+  put(e.properties, [&](auto t) { b.setProperties(t); });
+  put(e.conversation_id, [&](auto t) { b.setConversationId(t); });
+  put(e.customer_id, [&](auto t) { b.setCustomerId(t); });
+  put(e.channel, [&](auto t) { b.setChannel(t); });
+  put(e.customer_name, [&](auto t) { b.setCustomerName(t); });
+  put(e.text, [&](auto t) { b.setText(t); });
+  put(e.agent_id, [&](auto t) { b.setAgentId(t); });
+  put(e.reason, [&](auto t) { b.setReason(t); });
+  put(e.query, [&](auto t) { b.setQuery(t); });
+  put(e.topic, [&](auto t) { b.setTopic(t); });
+  put(e.url, [&](auto t) { b.setUrl(t); });
+  put(e.shell_file_id, [&](auto t) { b.setShellFileId(t); });
+  put(e.profile_id, [&](auto t) { b.setProfileId(t); });
+  put(e.model, [&](auto t) { b.setModel(t); });
+  put(e.service, [&](auto t) { b.setService(t); });
+  put(e.operation, [&](auto t) { b.setOperation(t); });
+  put(e.timezone, [&](auto t) { b.setTimezone(t); });
+}
+
+void EncodeScalars(const Event& e, wire::StoredEvent::Builder b) {
+  if (e.sender) b.getSender().setValue(static_cast<wire::Sender>(*e.sender));
+  if (e.resolved_by) b.getResolvedBy().setValue(static_cast<wire::ResolvedBy>(*e.resolved_by));
+  if (e.confidence) b.getConfidence().setValue(*e.confidence);
+  if (e.overall) b.getOverall().setValue(*e.overall);
+  if (e.helpfulness) b.getHelpfulness().setValue(*e.helpfulness);
+  if (e.accuracy) b.getAccuracy().setValue(*e.accuracy);
+  if (e.politeness) b.getPoliteness().setValue(*e.politeness);
+  if (e.analysis_date) b.getAnalysisDate().setValue(*e.analysis_date);
+  if (e.sentiment_score) b.getSentimentScore().setValue(*e.sentiment_score);
+  if (e.sentiment_shift) b.getSentimentShift().setValue(*e.sentiment_shift);
+  if (e.resolution_achieved) b.getResolutionAchieved().setValue(*e.resolution_achieved);
+  if (e.fcr_score) b.getFcrScore().setValue(*e.fcr_score);
+  if (e.ces) b.getCes().setValue(*e.ces);
+  if (e.pass) b.getPass().setValue(*e.pass);
+  if (e.success) b.getSuccess().setValue(*e.success);
+  if (e.tokens) b.getTokens().setValue(*e.tokens);
+  if (e.cost_usd) b.getCostUsd().setValue(*e.cost_usd);
+  if (e.processing_time_ms) b.getProcessingTimeMs().setValue(*e.processing_time_ms);
+  if (e.entities) b.getEntities().setValue(*e.entities);
+  if (e.manual_review) b.getManualReview().setValue(*e.manual_review);
+  if (e.status) b.getStatus().setValue(static_cast<wire::GapStatus>(*e.status));
+  if (e.gap_confidence_threshold) b.getGapConfidenceThreshold().setValue(*e.gap_confidence_threshold);
+  if (e.human_cost_per_hour) b.getHumanCostPerHour().setValue(*e.human_cost_per_hour);
+  if (e.minutes_per_conversation) b.getMinutesPerConversation().setValue(*e.minutes_per_conversation);
+  if (e.ai_cost_per_conversation) b.getAiCostPerConversation().setValue(*e.ai_cost_per_conversation);
+  if (e.csi_weights) {
+    wire::CsiWeights::Builder w = b.getCsiWeights().initValue();
+    w.setEffectiveness(e.csi_weights->effectiveness);
+    w.setEffort(e.csi_weights->effort);
+    w.setEfficiency(e.csi_weights->efficiency);
+    w.setEmpathy(e.csi_weights->empathy);
+  }
+}
+
+void DecodeTexts(wire::StoredEvent::Reader r, Event* e) {
+  e->event_id = StringOf(r.getEventId());
+  e->store_id = StringOf(r.getStoreId());
+  auto get = [](bool has, capnp::Text::Reader t, std::optional<std::string>* out) {
+    if (has) *out = StringOf(t);
+  };
+  get(r.hasProperties(), r.getProperties(), &e->properties);
+  get(r.hasConversationId(), r.getConversationId(), &e->conversation_id);
+  get(r.hasCustomerId(), r.getCustomerId(), &e->customer_id);
+  get(r.hasChannel(), r.getChannel(), &e->channel);
+  get(r.hasCustomerName(), r.getCustomerName(), &e->customer_name);
+  get(r.hasText(), r.getText(), &e->text);
+  get(r.hasAgentId(), r.getAgentId(), &e->agent_id);
+  get(r.hasReason(), r.getReason(), &e->reason);
+  get(r.hasQuery(), r.getQuery(), &e->query);
+  get(r.hasTopic(), r.getTopic(), &e->topic);
+  get(r.hasUrl(), r.getUrl(), &e->url);
+  get(r.hasShellFileId(), r.getShellFileId(), &e->shell_file_id);
+  get(r.hasProfileId(), r.getProfileId(), &e->profile_id);
+  get(r.hasModel(), r.getModel(), &e->model);
+  get(r.hasService(), r.getService(), &e->service);
+  get(r.hasOperation(), r.getOperation(), &e->operation);
+  get(r.hasTimezone(), r.getTimezone(), &e->timezone);
+}
+
+template <typename Group, typename T>
+void DecodeOptional(Group g, std::optional<T>* out) {
+  if (g.isValue()) *out = static_cast<T>(g.getValue());
+}
+
+// Returns false when an enum holds a value this build does not know (a damaged or future log).
+bool DecodeScalars(wire::StoredEvent::Reader r, Event* e) {
+  if (static_cast<int>(r.getType()) >= kEventTypeCount) return false;
+  e->type = static_cast<EventType>(r.getType());
+  if (r.getSender().isValue() && static_cast<int>(r.getSender().getValue()) > 2) return false;
+  if (r.getResolvedBy().isValue() && static_cast<int>(r.getResolvedBy().getValue()) > 1) return false;
+  if (r.getStatus().isValue() && static_cast<int>(r.getStatus().getValue()) > 2) return false;
+  DecodeOptional(r.getSender(), &e->sender);
+  DecodeOptional(r.getResolvedBy(), &e->resolved_by);
+  DecodeOptional(r.getStatus(), &e->status);
+  DecodeOptional(r.getConfidence(), &e->confidence);
+  DecodeOptional(r.getOverall(), &e->overall);
+  DecodeOptional(r.getHelpfulness(), &e->helpfulness);
+  DecodeOptional(r.getAccuracy(), &e->accuracy);
+  DecodeOptional(r.getPoliteness(), &e->politeness);
+  DecodeOptional(r.getAnalysisDate(), &e->analysis_date);
+  DecodeOptional(r.getSentimentScore(), &e->sentiment_score);
+  DecodeOptional(r.getSentimentShift(), &e->sentiment_shift);
+  DecodeOptional(r.getResolutionAchieved(), &e->resolution_achieved);
+  DecodeOptional(r.getFcrScore(), &e->fcr_score);
+  DecodeOptional(r.getCes(), &e->ces);
+  DecodeOptional(r.getPass(), &e->pass);
+  DecodeOptional(r.getSuccess(), &e->success);
+  DecodeOptional(r.getTokens(), &e->tokens);
+  DecodeOptional(r.getCostUsd(), &e->cost_usd);
+  DecodeOptional(r.getProcessingTimeMs(), &e->processing_time_ms);
+  DecodeOptional(r.getEntities(), &e->entities);
+  DecodeOptional(r.getManualReview(), &e->manual_review);
+  DecodeOptional(r.getGapConfidenceThreshold(), &e->gap_confidence_threshold);
+  DecodeOptional(r.getHumanCostPerHour(), &e->human_cost_per_hour);
+  DecodeOptional(r.getMinutesPerConversation(), &e->minutes_per_conversation);
+  DecodeOptional(r.getAiCostPerConversation(), &e->ai_cost_per_conversation);
+  if (r.getCsiWeights().isValue()) {
+    wire::CsiWeights::Reader w = r.getCsiWeights().getValue();
+    e->csi_weights = CsiWeights{w.getEffectiveness(), w.getEffort(), w.getEfficiency(), w.getEmpathy()};
+  }
+  return true;
+}
+
+// Writes one present type field; absent fields write nothing.
+void WriteField(const Event& e, FieldId id, JsonWriter* w) {
+  const FieldSpec& spec = SpecOf(id);
+  std::string_view name = spec.name;
+  if (auto s = std::get_if<std::optional<std::string> Event::*>(&spec.member)) {
+    if (e.**s) w->Field(name, std::string_view(*(e.**s)));
+  } else if (auto d = std::get_if<std::optional<double> Event::*>(&spec.member)) {
+    if (e.**d) w->Field(name, *(e.**d));
+  } else if (auto i = std::get_if<std::optional<int64_t> Event::*>(&spec.member)) {
+    if (e.**i) w->Field(name, *(e.**i));
+  } else if (auto b = std::get_if<std::optional<bool> Event::*>(&spec.member)) {
+    if (e.**b) w->Field(name, *(e.**b));
+  } else if (id == FieldId::kSender && e.sender) {
+    w->Field(name, SenderName(*e.sender));
+  } else if (id == FieldId::kResolvedBy && e.resolved_by) {
+    w->Field(name, ResolvedByName(*e.resolved_by));
+  } else if (id == FieldId::kStatus && e.status) {
+    w->Field(name, GapStatusName(*e.status));
+  } else if (id == FieldId::kPass && e.pass) {
+    w->Field(name, static_cast<int64_t>(*e.pass));
+  } else if (id == FieldId::kAnalysisDate && e.analysis_date) {
+    w->Field(name, FormatDate(*e.analysis_date));
+  } else if (id == FieldId::kCsiWeights && e.csi_weights) {
+    w->Key(name).BeginObject();
+    w->Field("effectiveness", e.csi_weights->effectiveness).Field("effort", e.csi_weights->effort);
+    w->Field("efficiency", e.csi_weights->efficiency).Field("empathy", e.csi_weights->empathy);
+    w->EndObject();
+  }
+}
+
+}  // namespace
+
+std::string EncodeStoredEvent(const Event& event) {
+  capnp::MallocMessageBuilder message;
+  wire::StoredEvent::Builder b = message.initRoot<wire::StoredEvent>();
+  b.setType(static_cast<wire::EventType>(event.type));
+  b.setOccurredAtMs(event.occurred_at_ms);
+  EncodeTexts(event, b);
+  EncodeScalars(event, b);
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  kj::ArrayPtr<const char> bytes = words.asChars();
+  return std::string(bytes.begin(), bytes.size());
+}
+
+Result<Event> DecodeStoredEvent(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+    return Status(Code::kCorruption, fmt::format("stored event of {} bytes is not whole words", bytes.size()));
+  }
+  // Values from the store carry no alignment guarantee; Cap'n Proto needs word alignment.
+  kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+  Event event;
+  bool enums_ok = true;
+  bool trailing = false;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
+    capnp::FlatArrayMessageReader reader(aligned);
+    trailing = reader.getEnd() != aligned.end();
+    wire::StoredEvent::Reader r = reader.getRoot<wire::StoredEvent>();
+    event.occurred_at_ms = r.getOccurredAtMs();
+    DecodeTexts(r, &event);
+    enums_ok = DecodeScalars(r, &event);
+  });
+  KJ_IF_MAYBE(e, failure) {
+    return Status(Code::kCorruption, fmt::format("stored event does not decode: {}", e->getDescription().cStr()));
+  }
+  if (trailing) return Status(Code::kCorruption, "stored event has trailing bytes");
+  if (!enums_ok) return Status(Code::kCorruption, "stored event holds an unknown enum value");
+  return event;
+}
+
+void WriteEventJson(const Event& event, JsonWriter* writer) {
+  writer->BeginObject();
+  writer->Field("event_id", std::string_view(event.event_id));
+  writer->Field("type", EventTypeName(event.type));
+  writer->Field("store_id", std::string_view(event.store_id));
+  writer->Field("occurred_at", FormatRfc3339(event.occurred_at_ms));
+  if (event.properties) writer->Key("properties").Raw(*event.properties);
+  for (FieldId id : RequiredFields(event.type)) WriteField(event, id, writer);
+  for (FieldId id : OptionalFields(event.type)) WriteField(event, id, writer);
+  writer->EndObject();
+}
+
+std::string EventToJson(const Event& event) {
+  std::string out;
+  JsonWriter writer(&out);
+  WriteEventJson(event, &writer);
+  return out;
+}
+
+}  // namespace tally

@@ -1,0 +1,44 @@
+// Conversions of a validated Event: to and from the log's storage format (Cap'n Proto StoredEvent), to JSON
+// (what `tally dump` prints; importing it again gives an identical Event), and onto the wire struct (for
+// producers: the push client and load generators).
+//
+// All functions are stateless and thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+#include "core/json_writer.h"
+#include "core/status.h"
+#include "core/tally.capnp.h"
+
+namespace tally {
+
+// The log value of an event: a StoredEvent message as an unpacked flat array (capnp::messageToFlatArray).
+std::string EncodeStoredEvent(const Event& event);
+
+// Inverse of EncodeStoredEvent. Bytes that are not a well-formed StoredEvent (wrong length, damaged segment
+// table or pointers, enum values this build does not know, trailing bytes) give kCorruption; never crashes
+// and never throws. The input need not be aligned.
+Result<Event> DecodeStoredEvent(std::string_view bytes);
+
+// Appends the event as one flat JSON object: the envelope (event_id, type, store_id, occurred_at in UTC with
+// milliseconds, properties verbatim when present), then the type's fields in catalogue order, absent optional
+// fields omitted. Validating the output gives back an equal Event (given a clock that accepts its time).
+void WriteEventJson(const Event& event, JsonWriter* writer);
+// Convenience: the JSON text of one event.
+std::string EventToJson(const Event& event);
+
+// Maps a JSON event onto the wire struct without judging it, so the server's verdict is the one the JSON
+// would get. Every field whose JSON value fits its typed slot is set there; every other non-null field (an
+// unknown name, or a value the slot cannot hold such as a string for `confidence` or 1.5 for `tokens`) goes,
+// verbatim, into `unknownFields`. Fails only when the text is not a JSON object (kMalformed, with the message
+// the validator gives). `builder` should be freshly initialised.
+Status JsonToWireEvent(std::string_view json, wire::Event::Builder builder);
+
+// Sets every field of a validated event on the wire struct (occurredAt as RFC 3339 UTC). Validating the wire
+// event again gives an equal Event (with no sentAt and a clock that accepts its time).
+void EventToWire(const Event& event, wire::Event::Builder builder);
+
+}  // namespace tally
