@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "processors/insight_queries.h"
+
 namespace tally {
 
 const std::vector<QueryRoute>& QueryRoutes() {
@@ -12,6 +14,13 @@ const std::vector<QueryRoute>& QueryRoutes() {
       {"trends", "conversation_metrics", &QueryTrends},
       {"roi", "conversation_metrics", &QueryRoi},
       {"export", "conversation_metrics", &QueryExport},
+      {"quality", "quality", &QueryQuality},
+      {"conversation", "quality", &QueryConversation},
+      {"content_gaps", "content_gaps", &QueryContentGaps},
+      {"file", "files", &QueryFile},
+      {"files", "files", &QueryFiles},
+      {"usage_daily", "usage", &QueryUsageDaily},
+      {"usage_monthly", "usage", &QueryUsageMonthly},
   };
   return routes;
 }
