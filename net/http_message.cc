@@ -1,0 +1,52 @@
+#include "net/http_message.h"
+
+#include "core/json_writer.h"
+
+namespace tally::net {
+
+unsigned HttpStatusFor(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kMalformed:
+    case Code::kUnknownType:
+    case Code::kMissingField:
+    case Code::kUnknownField:
+    case Code::kInvalidValue:
+    case Code::kFutureTimestamp:
+    case Code::kBadParameter: return 400;
+    case Code::kUnauthorized: return 401;
+    case Code::kForbidden: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kMethodNotAllowed: return 405;
+    case Code::kTooLarge: return 413;
+    case Code::kUnavailable: return 503;
+    case Code::kIoError:
+    case Code::kCorruption:
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string_view HttpErrorCode(Code code) {
+  // Storage-level failures are an implementation detail: the API reports them as `internal` (§4).
+  if (HttpStatusFor(code) == 500) return "internal";
+  return CodeName(code);
+}
+
+HttpResponse ErrorResponse(Code code, std::string_view message) {
+  HttpResponse response;
+  response.status = HttpStatusFor(code);
+  JsonWriter w(&response.body);
+  w.BeginObject().Key("error").BeginObject();
+  w.Field("code", HttpErrorCode(code)).Field("message", message);
+  w.EndObject().EndObject();
+  return response;
+}
+
+HttpResponse JsonResponse(std::string body) {
+  HttpResponse response;
+  response.body = std::move(body);
+  return response;
+}
+
+}  // namespace tally::net

@@ -1,0 +1,106 @@
+// HttpApi: tally's HTTP API (CONTRACT §2.2, §3, §4, §5) as an HttpHandler for HttpServer. It matches the
+// route (404 / 405), authenticates the bearer token (401), checks the store id (400) and the role's access to
+// the route (403 as a whole), then answers:
+//   POST /v1/events          through the shared ingest pipeline, after durability (503 + Retry-After when full)
+//   view routes              through the query API (processors/query.h), on a worker pool because a query may
+//                            wait up to 5 s for min_seq; export is streamed in pieces
+//   content gap status       a server-made content_gap_status_changed through the ingest pipeline
+//   rejected, admin routes   storage quarantine, engine status and rebuild
+//   /healthz, /metrics       open
+// Every answer is counted in /metrics by route and status, with its latency.
+//
+// Threading: Handle runs on a connection's strand and never blocks it: blocking work goes to the pool, and
+// durable appends answer from the storage writer's callback. Lifetime: the dependencies must outlive the
+// HttpApi; call Stop() (or destroy it) before the io_context the server runs on is destroyed, since pool
+// work posts answers to it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "core/time.h"
+#include "net/auth.h"
+#include "net/http_route_table.h"
+#include "net/http_server.h"
+#include "net/ingest.h"
+#include "net/metrics.h"
+#include "processors/engine.h"
+#include "storage/storage.h"
+
+namespace tally::net {
+
+struct HttpApiDeps {
+  ViewEngine* engine = nullptr;
+  Storage* storage = nullptr;
+  Ingest* ingest = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  std::shared_ptr<const Auth> auth;  // Auth::Open() when serving without --auth
+  const Clock* clock = nullptr;      // nullptr: the system clock
+};
+
+struct HttpApiOptions {
+  // Threads for queries, quarantine reads and export pieces. Most of a query's time can be a min_seq wait
+  // (a blocked thread, no CPU), so this is more than the core count.
+  size_t worker_threads = 8;
+  std::chrono::milliseconds min_seq_timeout{5000};
+  size_t export_piece_bytes = 64 * 1024;
+  int retry_after_seconds = 1;  // Retry-After when the ingest queue is full
+};
+
+class HttpApi final : public HttpHandler {
+ public:
+  HttpApi(HttpApiDeps deps, HttpApiOptions options = {});
+  ~HttpApi() override;
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  void Handle(HttpRequest request, Responder respond) override;
+
+  // Runs blocking work on the worker pool; for HttpServerOptions::offload (streamed export pieces).
+  void Offload(std::function<void()> work);
+  // Waits for the worker pool to finish what it has. Idempotent.
+  void Stop();
+
+ private:
+  // One routed, authenticated and authorised request.
+  struct Call {
+    HttpRequest request;
+    Responder respond;
+    const RouteSpec* route = nullptr;
+    ParamMap path_params;
+    ParamMap query;
+    std::optional<Principal> principal;
+    std::string store;  // the {store} path parameter, empty for routes without one
+  };
+
+  void Route(HttpRequest request, Responder respond);
+  Status Authorize(const RouteSpec& route, const ParamMap& path_params, const HttpRequest& request,
+                   std::optional<Principal>* principal) const;
+  Responder Instrument(std::string_view route, Responder respond);
+  void Dispatch(std::shared_ptr<Call> call);
+  // Runs fn on the worker pool and answers with its response (500 if it throws).
+  void OnPool(std::shared_ptr<Call> call, std::function<HttpResponse(Call&)> fn);
+
+  void PostEvents(std::shared_ptr<Call> call);
+  void View(std::shared_ptr<Call> call);
+  void Export(std::shared_ptr<Call> call);
+  void GapStatus(std::shared_ptr<Call> call);
+  void Rejected(std::shared_ptr<Call> call, std::string store);
+  void AdminStatus(std::shared_ptr<Call> call);
+  void AdminRebuild(std::shared_ptr<Call> call);
+  void RegisterGauges();
+  TimeMs Now() const;
+
+  HttpApiDeps deps_;
+  HttpApiOptions options_;
+  Family<Counter>& requests_;
+  Family<Histogram>& latency_;
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace tally::net
