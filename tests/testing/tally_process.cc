@@ -169,8 +169,10 @@ RunResult RunTally(const std::vector<std::string>& args, std::optional<std::stri
 }
 
 bool ParseListeningLine(std::string_view output, uint16_t* tcp_port, uint16_t* http_port) {
-  size_t start = output.find("listening ");
+  // The line must start with "listening " (log lines may mention the word elsewhere).
+  size_t start = output.rfind("listening ", 0) == 0 ? 0 : output.find("\nlistening ");
   if (start == std::string_view::npos) return false;
+  if (output[start] == '\n') ++start;
   size_t end = output.find('\n', start);
   if (end == std::string_view::npos) return false;
   std::istringstream line(std::string(output.substr(start + 10, end - start - 10)));

@@ -1,0 +1,137 @@
+#include "net/server.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tally::net {
+
+namespace {
+
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    // Shutdown only: the connections drain on the io threads; poll their count.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  Status s = Shutdown();
+  if (!s.ok()) spdlog::error("shutdown: {}", s.ToString());
+}
+
+Status Server::Start() {
+  if (!options_.tcp_address.empty()) {
+    if (Status s = SplitHostPort(options_.tcp_address, &tcp_host_, &tcp_port_); !s.ok()) return s;
+  }
+  if (!options_.http_address.empty()) {
+    if (Status s = SplitHostPort(options_.http_address, &http_host_, &http_port_); !s.ok()) return s;
+  }
+  if (options_.auth_file.empty()) {
+    std::vector<std::string> hosts;
+    if (!tcp_host_.empty()) hosts.push_back(tcp_host_);
+    if (!http_host_.empty()) hosts.push_back(http_host_);
+    if (Status s = CheckOpenModeAllowed(hosts); !s.ok()) return s;
+    auth_ = Auth::Open();
+  } else {
+    auto auth = Auth::Load(options_.auth_file);
+    if (!auth.ok()) return auth.status();
+    auth_ = std::move(auth.value());
+  }
+  StorageOptions storage_options;
+  storage_options.path = options_.data_dir;
+  storage_options.durability = options_.durability;
+  storage_options.quarantine_capacity = options_.quarantine_capacity;
+  auto storage = Storage::Open(storage_options);
+  if (!storage.ok()) return storage.status();
+  storage_ = std::move(storage.value());
+  auto engine = ViewEngine::Open(storage_.get());
+  if (!engine.ok()) return engine.status();
+  engine_ = std::move(engine.value());
+  engine_->StartLive();
+  ingest_ = std::make_unique<Ingest>(*storage_, metrics_);
+  started_ = true;
+  return StartListeners();
+}
+
+Status Server::StartListeners() {
+  io_ = std::make_unique<boost::asio::io_context>(static_cast<int>(options_.io_threads));
+  if (!tcp_host_.empty()) {
+    tcp_ = std::make_unique<TcpServer>(*io_, *ingest_, auth_, metrics_, options_.tcp);
+    if (Status s = tcp_->Start(tcp_host_, tcp_port_); !s.ok()) return s;
+    tcp_port_ = tcp_->port();
+  }
+  if (!http_host_.empty()) {
+    HttpApiDeps deps;
+    deps.engine = engine_.get();
+    deps.storage = storage_.get();
+    deps.ingest = ingest_.get();
+    deps.metrics = &metrics_;
+    deps.auth = auth_;
+    http_api_ = std::make_unique<HttpApi>(std::move(deps));
+    HttpServerOptions http_options = options_.http;
+    http_options.offload = [api = http_api_.get()](std::function<void()> work) { api->Offload(std::move(work)); };
+    http_ = std::make_unique<HttpServer>(*io_, *http_api_, http_options);
+    if (Status s = http_->Start(http_host_, http_port_); !s.ok()) return s;
+    http_port_ = http_->port();
+  }
+  for (size_t i = 0; i < options_.io_threads; ++i) {
+    threads_.emplace_back([io = io_.get()] {
+      auto guard = boost::asio::make_work_guard(*io);  // keep running while idle, until stop()
+      io->run();
+    });
+  }
+  return Status::Ok();
+}
+
+std::string Server::ListeningLine() const {
+  std::string line = "listening";
+  if (tcp_) line += " tcp=" + tcp_host_ + ":" + std::to_string(tcp_port_);
+  if (http_) line += " http=" + http_host_ + ":" + std::to_string(http_port_);
+  return line;
+}
+
+uint16_t Server::tcp_port() const { return tcp_port_; }
+uint16_t Server::http_port() const { return http_port_; }
+
+void Server::WaitForDrain() {
+  auto open = [this] {
+    return (tcp_ ? tcp_->open_connections() : 0) + (http_ ? http_->open_connections() : 0);
+  };
+  if (!WaitUntil([&] { return open() == 0; }, options_.drain_timeout)) {
+    spdlog::warn("shutdown: {} connections still open after {} ms; closing them", open(),
+                 options_.drain_timeout.count());
+  }
+}
+
+Status Server::Shutdown() {
+  if (shut_down_) return Status::Ok();
+  shut_down_ = true;
+  if (tcp_) tcp_->Stop();
+  if (http_) http_->Stop();
+  if (!threads_.empty()) WaitForDrain();
+  if (http_api_) http_api_->Stop();
+  if (io_) io_->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  if (engine_) engine_->Stop();
+  // Storage closes while the io_context still exists: appends finishing now post their answers to it (they
+  // are dropped with it, unanswered, which a producer treats as "retry").
+  Status status;
+  if (storage_ && started_) status = storage_->Close();
+  http_.reset();
+  http_api_.reset();
+  tcp_.reset();
+  io_.reset();
+  engine_.reset();
+  ingest_.reset();
+  return status;
+}
+
+}  // namespace tally::net

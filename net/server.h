@@ -1,0 +1,91 @@
+// Server: the whole of `tally serve` as one object — storage, the view engine folding the log live, the
+// shared ingest pipeline, the Cap'n Proto TCP endpoint and the HTTP API, all on one io_context run by a small
+// thread pool.
+//
+// Lifecycle: Start() once; Shutdown() once (also run by the destructor): stop accepting, let every connection
+// acknowledge the batches it already received, stop the views, close storage (which flushes). Threading:
+// Start and Shutdown from one controlling thread; the accessors from any thread after Start.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/status.h"
+#include "net/auth.h"
+#include "net/http_routes.h"
+#include "net/http_server.h"
+#include "net/ingest.h"
+#include "net/metrics.h"
+#include "net/tcp_server.h"
+#include "processors/engine.h"
+#include "storage/storage.h"
+
+namespace tally::net {
+
+struct ServerOptions {
+  std::string data_dir;
+  std::string tcp_address = "127.0.0.1:7070";   // HOST:PORT; empty = no TCP endpoint
+  std::string http_address = "127.0.0.1:8080";  // HOST:PORT; empty = no HTTP endpoint
+  std::string auth_file;                        // empty = open mode (loopback only)
+  Durability durability = Durability::kSync;
+  size_t quarantine_capacity = 10'000;
+  size_t io_threads = 2;
+  TcpServerOptions tcp;
+  HttpServerOptions http;
+  // How long Shutdown waits for connections to drain before closing them anyway.
+  std::chrono::milliseconds drain_timeout{10'000};
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Checks the addresses and auth, opens storage, starts the views and binds the listeners. On failure
+  // everything started so far is shut down again. kBadParameter (addresses, auth file, open mode off
+  // loopback), kIoError (bind, storage), kCorruption (data directory).
+  Status Start();
+  // "listening tcp=HOST:PORT http=HOST:PORT" with the bound ports (the parts for disabled endpoints left
+  // out). Tests and scripts parse this line.
+  std::string ListeningLine() const;
+  uint16_t tcp_port() const;
+  uint16_t http_port() const;
+
+  // Graceful stop. Returns the first error met (storage close); idempotent.
+  Status Shutdown();
+
+ private:
+  Status StartListeners();
+  void WaitForDrain();
+
+  ServerOptions options_;
+  std::string tcp_host_;
+  uint16_t tcp_port_ = 0;
+  std::string http_host_;
+  uint16_t http_port_ = 0;
+  bool started_ = false;
+  bool shut_down_ = false;
+
+  // Destruction runs bottom-up: listeners before the io_context, the io_context before what its queued
+  // handlers refer to (ingest, engine, storage), and the metrics registry last.
+  MetricsRegistry metrics_;
+  std::shared_ptr<const Auth> auth_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<ViewEngine> engine_;
+  std::unique_ptr<Ingest> ingest_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<TcpServer> tcp_;
+  std::unique_ptr<HttpApi> http_api_;
+  std::unique_ptr<HttpServer> http_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace tally::net

@@ -1,0 +1,222 @@
+// `tally push`: the reference producer. Reads NDJSON, converts each line to a wire event, sends Batches over
+// the Cap'n Proto TCP protocol with many in flight, and reads the Acks in order. Prints each rejected line
+// (line number, event_id, code, message) and finally "accepted N duplicates N rejected N". Exit status: 0 when
+// every batch was acknowledged (rejections are data problems, reported but not fatal); 1 when the connection
+// or the Hello fails, or the server closes before acknowledging everything; 2 for bad arguments.
+#include <signal.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/event_codec.h"
+#include "core/time.h"
+#include "net/tcp_client.h"
+#include "tools/command.h"
+
+namespace tally::tools {
+namespace {
+
+struct PushFlags {
+  std::string to;
+  std::string token;
+  std::string producer_id = "tally-push";
+  size_t batch = 1000;
+  size_t inflight = 16;
+  bool sent_at = false;
+  std::string file;
+};
+
+struct SentBatch {
+  uint64_t batch_seq = 0;
+  std::vector<size_t> lines;  // input line number of each event, by batch index
+};
+
+// Shared by the sending (main) thread and the receiving thread.
+struct PushState {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<SentBatch> in_flight;
+  bool receiver_done = false;
+  std::string error;  // set when the connection failed
+  uint64_t accepted = 0, duplicates = 0, rejected = 0;
+
+  void PrintRejected(size_t line, std::string_view event_id, std::string_view code, std::string_view message) {
+    std::printf("rejected line=%zu event_id=%.*s code=%.*s message=%.*s\n", line, static_cast<int>(event_id.size()),
+                event_id.data(), static_cast<int>(code.size()), code.data(), static_cast<int>(message.size()),
+                message.data());
+    ++rejected;
+  }
+};
+
+// Consumes one Ack; false (with state.error set) when it does not match the oldest batch in flight.
+bool ApplyAck(PushState& state, wire::Ack::Reader ack) {
+  std::lock_guard<std::mutex> lock(state.mu);
+  if (state.in_flight.empty() || state.in_flight.front().batch_seq != ack.getBatchSeq()) {
+    state.error = "server acknowledged batch " + std::to_string(ack.getBatchSeq()) + " out of order";
+    return false;
+  }
+  const SentBatch& batch = state.in_flight.front();
+  state.accepted += ack.getAccepted();
+  state.duplicates += ack.getDuplicates().size();
+  for (auto r : ack.getRejected()) {
+    size_t line = r.getIndex() < batch.lines.size() ? batch.lines[r.getIndex()] : 0;
+    state.PrintRejected(line, r.getEventId().cStr(), r.getCode().cStr(), r.getMessage().cStr());
+  }
+  state.in_flight.pop_front();
+  return true;
+}
+
+void ReceiveAcks(net::TcpClient& client, PushState& state) {
+  for (;;) {
+    auto reply = client.Receive();
+    std::string error;
+    if (!reply.ok()) {
+      error = reply.status().message();
+    } else if (!reply->has_value()) {
+      break;  // end of stream
+    } else {
+      auto message = (*reply)->message();
+      if (message.isAck()) {
+        if (ApplyAck(state, message.getAck())) {
+          state.cv.notify_all();
+          continue;
+        }
+      } else if (message.isError()) {
+        error = std::string("server error ") + message.getError().getCode().cStr() + ": " +
+                message.getError().getMessage().cStr();
+      } else {
+        error = "unexpected message from server";
+      }
+    }
+    std::lock_guard<std::mutex> lock(state.mu);
+    if (state.error.empty()) state.error = error;
+    break;
+  }
+  std::lock_guard<std::mutex> lock(state.mu);
+  state.receiver_done = true;
+  state.cv.notify_all();
+}
+
+// Converts and sends one batch of lines; false when sending failed or the receiver has stopped.
+bool SendBatch(net::TcpClient& client, PushState& state, const PushFlags& flags, uint64_t batch_seq,
+               const std::vector<std::pair<size_t, std::string>>& lines) {
+  capnp::MallocMessageBuilder scratch;  // conversions land here first: a bad line must not leave a hole
+  std::vector<capnp::Orphan<wire::Event>> events;
+  SentBatch sent{batch_seq, {}};
+  for (const auto& [line_no, text] : lines) {
+    auto orphan = scratch.getOrphanage().newOrphan<wire::Event>();
+    if (Status s = JsonToWireEvent(text, orphan.get()); !s.ok()) {
+      std::lock_guard<std::mutex> lock(state.mu);
+      state.PrintRejected(line_no, "", CodeName(s.code()), s.message());
+      continue;
+    }
+    events.push_back(std::move(orphan));
+    sent.lines.push_back(line_no);
+  }
+  if (events.empty()) return true;
+  capnp::MallocMessageBuilder message;
+  auto batch = message.initRoot<wire::ClientMessage>().initBatch();
+  batch.setBatchSeq(batch_seq);
+  if (flags.sent_at) batch.setSentAt(FormatRfc3339(SystemClock::Instance().NowMs()));
+  auto list = batch.initEvents(static_cast<unsigned>(events.size()));
+  for (size_t i = 0; i < events.size(); ++i) list.setWithCaveats(static_cast<unsigned>(i), events[i].getReader());
+  {
+    std::unique_lock<std::mutex> lock(state.mu);
+    state.cv.wait(lock, [&] { return state.receiver_done || state.in_flight.size() < flags.inflight; });
+    if (state.receiver_done) return false;
+    state.in_flight.push_back(std::move(sent));
+  }
+  Status s = client.Send(message);
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> lock(state.mu);
+    if (state.error.empty()) state.error = s.message();
+    return false;
+  }
+  return true;
+}
+
+// Streams the input in batches of flags.batch non-blank lines.
+void SendAll(std::istream& in, net::TcpClient& client, PushState& state, const PushFlags& flags) {
+  std::vector<std::pair<size_t, std::string>> lines;
+  std::string line;
+  size_t line_no = 0;
+  uint64_t batch_seq = 1;
+  bool ok = true;
+  while (ok && std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    lines.emplace_back(line_no, std::move(line));
+    if (lines.size() >= flags.batch) {
+      ok = SendBatch(client, state, flags, batch_seq++, lines);
+      lines.clear();
+    }
+  }
+  if (ok && !lines.empty()) SendBatch(client, state, flags, batch_seq, lines);
+}
+
+int RunPush(const PushFlags& flags) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("tally-push"));
+  signal(SIGPIPE, SIG_IGN);
+  if (flags.batch == 0 || flags.inflight == 0) {
+    std::fprintf(stderr, "error: --batch and --inflight must be at least 1\n");
+    return 2;
+  }
+  std::ifstream file;
+  if (flags.file != "-") {
+    file.open(flags.file, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "error: cannot read %s\n", flags.file.c_str());
+      return 2;
+    }
+  }
+  std::istream& in = flags.file == "-" ? std::cin : file;
+  auto client = net::TcpClient::Connect(flags.to);
+  if (!client.ok()) {
+    std::fprintf(stderr, "error: %s\n", client.status().message().c_str());
+    return 1;
+  }
+  auto welcome = (*client)->Handshake(flags.token, flags.producer_id);
+  if (!welcome.ok()) {
+    std::fprintf(stderr, "error: hello refused: %s\n", welcome.status().message().c_str());
+    return 1;
+  }
+  PushState state;
+  std::thread receiver([&] { ReceiveAcks(**client, state); });
+  SendAll(in, **client, state, flags);
+  (*client)->ShutdownSend();  // the server acknowledges everything it received, then closes
+  receiver.join();
+  std::printf("accepted %llu duplicates %llu rejected %llu\n", static_cast<unsigned long long>(state.accepted),
+              static_cast<unsigned long long>(state.duplicates), static_cast<unsigned long long>(state.rejected));
+  std::fflush(stdout);
+  if (!state.error.empty() || !state.in_flight.empty()) {
+    std::fprintf(stderr, "error: %s (%zu batches not acknowledged)\n",
+                 state.error.empty() ? "connection closed" : state.error.c_str(), state.in_flight.size());
+    return 1;
+  }
+  return 0;
+}
+
+const CommandRegistrar kRegistrar([](CLI::App& root) {
+  auto flags = std::make_shared<PushFlags>();
+  CLI::App* sub = root.add_subcommand("push", "Push NDJSON events to a server over TCP (Cap'n Proto)");
+  sub->add_option("--to", flags->to, "Server TCP address HOST:PORT")->required();
+  sub->add_option("--token", flags->token, "Auth token (producer or admin)");
+  sub->add_option("--producer-id", flags->producer_id, "Name sent in Hello, for the server's logs")
+      ->capture_default_str();
+  sub->add_option("--batch", flags->batch, "Events per batch")->capture_default_str();
+  sub->add_option("--inflight", flags->inflight, "Batches in flight before waiting for acks")->capture_default_str();
+  sub->add_flag("--sent-at", flags->sent_at, "Send the client clock so the server corrects occurred_at for skew");
+  sub->add_option("file", flags->file, "NDJSON file, or - for standard input")->required();
+  return Command{sub, [flags] { return RunPush(*flags); }};
+});
+
+}  // namespace
+}  // namespace tally::tools
