@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/event.h"
 #include "core/json_writer.h"
 #include "processors/conversation_metrics.h"
 #include "processors/conversation_metrics_state.h"
@@ -32,29 +33,27 @@ Result<std::vector<MetricsRow>> ReadDayRows(const ViewReader& reader, std::strin
   return rows;
 }
 
-// The ⌈num/den · n⌉-th smallest response time of a day, from its histogram (ascending buckets).
-uint64_t NearestRank(const std::vector<std::pair<uint64_t, uint64_t>>& histogram, uint64_t n, uint64_t num,
-                     uint64_t den) {
+// The ⌈num/den · n⌉-th smallest response time of a day, from its histogram (cells in ascending order).
+uint64_t NearestRank(const std::vector<HistogramCell>& histogram, uint64_t n, uint64_t num, uint64_t den) {
   if (n == 0) return 0;
   uint64_t rank = (num * n + den - 1) / den;
   uint64_t seen = 0;
-  for (const auto& [bucket, count] : histogram) {
-    seen += count;
-    if (seen >= rank) return bucket;
+  for (const HistogramCell& cell : histogram) {
+    if (seen + cell.count >= rank) return seen + cell.count == rank ? cell.max : cell.min;
+    seen += cell.count;
   }
-  return histogram.empty() ? 0 : histogram.back().first;
+  return histogram.empty() ? 0 : histogram.back().max;
 }
 
 Result<std::vector<DailyRow>> ReadDailyRows(const ViewReader& reader, std::string_view store, DayRange range) {
   auto rows = ReadDayRows(reader, store, range.from, range.to);
   if (!rows.ok()) return rows.status();
-  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> histograms(rows->size());
+  std::vector<std::vector<HistogramCell>> histograms(rows->size());
   size_t prefix = HistogramDayPrefix(store, range.from).size() - 4;
   Status scanned = reader.Scan(HistogramDayPrefix(store, range.from), HistogramDayPrefix(store, range.to + 1),
                                [&](std::string_view k, std::string_view v) {
                                  DayNum day = GetOrderedI32(k.substr(prefix));
-                                 uint64_t bucket = GetBigEndian64(k.substr(prefix + 4));
-                                 histograms[static_cast<size_t>(day - range.from)].emplace_back(bucket, ValueReader(v).U64());
+                                 histograms[static_cast<size_t>(day - range.from)].push_back(DecodeHistogramCell(v));
                                  return true;
                                });
   if (!scanned.ok()) return scanned;
@@ -299,17 +298,20 @@ Result<std::string> QueryRoi(const ViewEngine& engine, const QueryArgs& args) {
   MetricsRow sum = SumRows(*rows, 0, rows->size());
   double total = static_cast<double>(sum.total_conversations);
   double ai_resolved = static_cast<double>(sum.ai_resolved_conversations);
-  double human_cost = total * minutes / 60 * hourly;
-  double ai_cost = total * ai_per;
-  double savings = ai_resolved * minutes / 60 * hourly - ai_resolved * ai_per;
+  // Money is rounded to whole micro-dollars and combined as integers, so 14.7 / 0.4 reads 3675, not
+  // 3674.999999999999.
+  int64_t human_cost = ToMicros(total * minutes / 60 * hourly);
+  int64_t ai_cost = ToMicros(total * ai_per);
+  int64_t savings = ToMicros(ai_resolved * minutes / 60 * hourly) - ToMicros(ai_resolved * ai_per);
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Field("from", FormatDate(from)).Field("to", FormatDate(*to)).Field("period_days", *days);
   w.Field("human_cost_per_hour", hourly).Field("minutes_per_conversation", minutes);
   w.Field("ai_cost_per_conversation", ai_per).Field("total_conversations", sum.total_conversations);
-  w.Field("ai_resolved_conversations", sum.ai_resolved_conversations).Field("human_agent_cost", human_cost);
-  w.Field("ai_cost", ai_cost).Field("savings", savings);
-  w.Field("roi_percentage", ai_cost == 0 ? 0.0 : savings / ai_cost * 100);
+  w.Field("ai_resolved_conversations", sum.ai_resolved_conversations);
+  w.Field("human_agent_cost", FromMicros(human_cost)).Field("ai_cost", FromMicros(ai_cost));
+  w.Field("savings", FromMicros(savings));
+  w.Field("roi_percentage", ai_cost == 0 ? 0.0 : static_cast<double>(savings) / static_cast<double>(ai_cost) * 100);
   w.Field("as_of_seq", read->reader.as_of_seq()).EndObject();
   return out;
 }
