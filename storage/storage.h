@@ -35,6 +35,9 @@ struct StorageOptions {
   int async_sync_interval_ms = 100;
   size_t quarantine_capacity = 10'000;  // newest N kept per quarantine; older ones dropped and counted
   size_t max_group_events = 65'536;     // cap on events folded into one group commit
+  // Backpressure: Append blocks (TryAppend answers kUnavailable) while more than this many events wait in the
+  // writer's queue. A single request larger than the limit is still admitted once the queue is empty.
+  size_t max_queue_events = 262'144;
   rocksdb::Env* env = nullptr;          // nullptr: the default Env. Tests pass a fault-injecting one.
   bool create_if_missing = true;
 };
@@ -51,6 +54,19 @@ struct AppendResult {
   uint64_t first_seq = 0;             // 0 when nothing was accepted
   uint64_t last_seq = 0;
   size_t accepted = 0;
+};
+
+// Counters for /metrics. Monotonic since Open; read without locks, so fields may be from slightly different
+// instants.
+struct StorageStats {
+  uint64_t groups_committed = 0;    // successful group-commit writes
+  uint64_t requests_committed = 0;  // Append requests acknowledged with ok
+  uint64_t events_appended = 0;
+  uint64_t duplicates = 0;
+  uint64_t quarantined = 0;         // rejects written to a quarantine
+  uint64_t fsyncs = 0;              // synced group writes + interval WAL syncs + synced state commits
+  uint64_t failed_groups = 0;       // group writes that failed (every request of the group got the error)
+  uint64_t queued_events = 0;       // events waiting for the writer right now
 };
 
 // A rejected input kept for inspection (CONTRACT §1.3). store_id empty = the global (admin) quarantine.
@@ -100,10 +116,18 @@ class Storage {
   // WriteBatch and one WAL fsync (group commit). Within the request and against everything ever appended,
   // an event whose (store_id, event_id) was seen before is a duplicate: not appended, reported with the
   // original's seq. `done` runs exactly once, on the writer thread, after the write is durable under the
-  // configured durability (or with a failed status, in which case nothing of the request is visible).
-  // Duplicates' originals are durable when `done` runs. `done` must not block.
+  // configured durability (or with a failed status, in which case nothing of the request is visible and no
+  // seq is consumed). Duplicates' originals are durable when `done` runs. `done` must not block.
+  // Backpressure: blocks the caller while the writer's queue holds more than max_queue_events (use TryAppend
+  // where blocking is not allowed, e.g. on an io_context thread). After Close, `done` runs at once on the
+  // calling thread with kUnavailable.
   virtual void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
                       std::function<void(AppendResult)> done) = 0;
+  // Like Append, but never blocks: when the queue is over max_queue_events it returns kUnavailable, leaves
+  // the arguments untouched and never calls `done`. After Close it also returns kUnavailable. On ok, `done`
+  // runs as for Append.
+  virtual Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
+                           std::function<void(AppendResult)>&& done) = 0;
   // Blocking convenience wrapper around Append.
   AppendResult AppendAndWait(std::vector<Event> events, std::vector<QuarantineEntry> rejects = {});
 
@@ -131,6 +155,7 @@ class Storage {
   virtual Status Close() = 0;
   // Approximate on-disk sizes per column family, for /metrics.
   virtual std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() = 0;
+  virtual StorageStats Stats() const = 0;
 };
 
 }  // namespace tally

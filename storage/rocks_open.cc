@@ -1,0 +1,199 @@
+// Opening and closing the RocksDB instance: column-family tuning, the format-version check, recovery of the
+// log head.
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <spdlog/spdlog.h>
+
+#include "core/bytes.h"
+#include "storage/keys.h"
+#include "storage/rocks_status.h"
+#include "storage/rocks_storage.h"
+
+namespace tally {
+namespace {
+
+namespace keys = storage_keys;
+
+// Every CF shares one block cache; point-lookup CFs get whole-key bloom filters (SST and memtable) so the
+// common "never seen" answer costs no disk read.
+rocksdb::ColumnFamilyOptions CfOptions(std::string_view name, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.block_size = 16 * 1024;
+  const bool point_lookups = name == keys::kDedupCf || name == keys::kStateCf || name == keys::kMetaCf;
+  if (point_lookups) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.whole_key_filtering = true;
+    cf.memtable_whole_key_filtering = true;
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = (name == keys::kEventsCf || name == keys::kStateCf) ? 64 << 20 : 32 << 20;
+  cf.level_compaction_dynamic_level_bytes = true;
+  return cf;
+}
+
+rocksdb::DBOptions DbOptions(const StorageOptions& options) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = options.create_if_missing;
+  db.create_missing_column_families = true;
+  db.env = options.env != nullptr ? options.env : rocksdb::Env::Default();
+  db.max_background_jobs = 2;
+  db.bytes_per_sync = 1 << 20;
+  // Several CFs share the WAL; cap it so rarely written CFs (meta, quarantine) get flushed and old WAL
+  // files can go.
+  db.max_total_wal_size = 512 << 20;
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db.keep_log_file_num = 3;
+  // The writer resumes after a failed write itself (group_commit.cc), before it hands out more seqs.
+  db.max_bgerror_resume_count = 0;
+  return db;
+}
+
+// Checks (or, for a fresh directory, writes) the format version, and returns the log head.
+Result<uint64_t> CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, rocksdb::ColumnFamilyHandle* events,
+                             const std::string& path) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, keys::kFormatVersionKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read format version");
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
+  it->SeekToLast();
+  const uint64_t last_event = it->Valid() ? GetBigEndian64(it->key().ToStringView()) : 0;
+  if (s.IsNotFound()) {
+    if (last_event != 0) {
+      return Status(Code::kCorruption, "data directory " + path + " holds events but no format version");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, meta, keys::kFormatVersionKey, BigEndianKey64(keys::kFormatVersion));
+    if (!s.ok()) return FromRocks(s, "write format version");
+    return uint64_t{0};
+  }
+  const uint64_t version = value.size() == 8 ? GetBigEndian64(value) : 0;
+  if (version != keys::kFormatVersion) {
+    return Status(Code::kCorruption, "data directory " + path + " has format version " + std::to_string(version) +
+                                         "; this tally reads only format version " +
+                                         std::to_string(keys::kFormatVersion) +
+                                         " (written by a newer or unknown tally? refusing to open)");
+  }
+  s = db->Get(rocksdb::ReadOptions(), meta, keys::kLogHeadKey, &value);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read log head");
+  const uint64_t head = s.ok() && value.size() == 8 ? GetBigEndian64(value) : 0;
+  if (last_event > head) {
+    return Status(Code::kCorruption, "event " + std::to_string(last_event) + " lies beyond the log head " +
+                                         std::to_string(head) + " in " + path);
+  }
+  return head;
+}
+
+const std::vector<std::string_view> kOurCfs = {keys::kEventsCf, keys::kDedupCf, keys::kQuarantineCf,
+                                               keys::kStateCf, keys::kMetaCf};
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
+  rocksdb::DBOptions db_options = DbOptions(options);
+  auto cache = rocksdb::NewLRUCache(128 << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, CfOptions("default", cache));
+  for (std::string_view name : kOurCfs) cfs.emplace_back(std::string(name), CfOptions(name, cache));
+  // A directory written by a later version may carry CFs we do not know; RocksDB insists they are opened.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      bool known = name == rocksdb::kDefaultColumnFamilyName;
+      for (std::string_view ours : kOurCfs) known = known || name == ours;
+      if (!known) cfs.emplace_back(name, CfOptions(name, cache));
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, cfs, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "open data directory " + options.path);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  Result<uint64_t> head = CheckFormat(db.get(), handles[5], handles[1], options.path);
+  if (!head.ok()) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close().PermitUncheckedError();
+    return head.status();
+  }
+  return std::unique_ptr<Storage>(new RocksStorage(options, std::move(db), std::move(handles), *head));
+}
+
+RocksStorage::RocksStorage(const StorageOptions& options, std::unique_ptr<rocksdb::DB> db,
+                           std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t head)
+    : options_(options),
+      db_(std::move(db)),
+      handles_(std::move(handles)),
+      events_(handles_[1]),
+      dedup_(handles_[2]),
+      quarantine_(handles_[3]),
+      state_(handles_[4]),
+      meta_(handles_[5]),
+      head_(head),
+      recent_(1 << 18),
+      quarantine_book_(db_.get(), quarantine_, meta_, options.quarantine_capacity) {
+  writer_ = std::thread([this] { WriterLoop(); });
+  if (options_.durability == Durability::kAsync) syncer_ = std::thread([this] { SyncerLoop(); });
+}
+
+RocksStorage::~RocksStorage() {
+  Status status = Close();
+  if (!status.ok()) spdlog::error("storage: close: {}", status.ToString());
+}
+
+Status RocksStorage::Close() {
+  std::lock_guard<std::mutex> close_lock(close_mu_);
+  if (closed_) return Status::Ok();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  space_cv_.notify_all();
+  writer_.join();  // drains every queued request first
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_all();
+    syncer_.join();
+  }
+  // A WAL that failed a write cannot be synced (RocksDB refuses); its acknowledged contents were synced before.
+  Status status;
+  if (!wal_failed_.load(std::memory_order_acquire)) status = FromRocks(db_->SyncWAL(), "sync WAL at close");
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  Status close = FromRocks(db_->Close(), "close data directory");
+  db_.reset();
+  closed_ = true;
+  return status.ok() ? close : status;
+}
+
+std::vector<std::pair<std::string, uint64_t>> RocksStorage::SizesByColumnFamily() {
+  std::vector<std::pair<std::string, uint64_t>> sizes;
+  for (auto* h : handles_) {
+    uint64_t live = 0, mem = 0;
+    db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &live);
+    db_->GetIntProperty(h, rocksdb::DB::Properties::kSizeAllMemTables, &mem);
+    sizes.emplace_back(h->GetName(), live + mem);
+  }
+  return sizes;
+}
+
+StorageStats RocksStorage::Stats() const {
+  StorageStats stats;
+  stats.groups_committed = counters_.groups.load(std::memory_order_relaxed);
+  stats.requests_committed = counters_.requests.load(std::memory_order_relaxed);
+  stats.events_appended = counters_.events.load(std::memory_order_relaxed);
+  stats.duplicates = counters_.duplicates.load(std::memory_order_relaxed);
+  stats.quarantined = counters_.quarantined.load(std::memory_order_relaxed);
+  stats.fsyncs = counters_.fsyncs.load(std::memory_order_relaxed);
+  stats.failed_groups = counters_.failed_groups.load(std::memory_order_relaxed);
+  stats.queued_events = queued_events_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace tally

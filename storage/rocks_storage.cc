@@ -1,0 +1,220 @@
+// RocksStorage: the request queue (backpressure) and every read path; view-state commits.
+#include "storage/rocks_storage.h"
+
+#include <charconv>
+
+#include "core/bytes.h"
+#include "core/event_codec.h"
+#include "storage/keys.h"
+#include "storage/rocks_status.h"
+
+namespace tally {
+namespace {
+
+namespace keys = storage_keys;
+
+Status Closed() { return Status(Code::kUnavailable, "storage is closed"); }
+
+// A read view of the state and meta CFs pinned at one RocksDB snapshot. Must not outlive its Storage.
+class RocksSnapshot final : public StateSnapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* state, rocksdb::ColumnFamilyHandle* meta)
+      : db_(db), state_(state), meta_(meta), snapshot_(db->GetSnapshot()) {
+    read_.snapshot = snapshot_;
+  }
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+
+  uint64_t Offset(std::string_view view) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(read_, meta_, keys::MetaKey(keys::kOffsetPrefix, view), &value);
+    return s.ok() && value.size() == 8 ? GetBigEndian64(value) : 0;
+  }
+
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(read_, state_, rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "read view state");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  // An empty `end` scans to the end of the keyspace.
+  Status Scan(std::string_view start, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const override {
+    rocksdb::ReadOptions ro = read_;
+    rocksdb::Slice upper(end.data(), end.size());
+    if (!end.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, state_));
+    for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
+      if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+    }
+    return FromRocks(it->status(), "scan view state");
+  }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* state_;
+  rocksdb::ColumnFamilyHandle* meta_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions read_;
+};
+
+std::optional<uint64_t> ParseCursor(std::string_view cursor) {
+  uint64_t id = 0;
+  auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), id);
+  if (ec != std::errc() || end != cursor.data() + cursor.size() || id == 0) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+// --- Queue -------------------------------------------------------------------------------------------------
+
+bool RocksStorage::Admit(size_t events, bool block, std::unique_lock<std::mutex>& lock) {
+  auto has_room = [&] {
+    const size_t queued = queued_events_.load(std::memory_order_relaxed);
+    return queued == 0 || queued + events <= options_.max_queue_events;
+  };
+  if (block) space_cv_.wait(lock, [&] { return stopping_ || has_room(); });
+  return !stopping_ && has_room();
+}
+
+void RocksStorage::Enqueue(Request request, std::unique_lock<std::mutex>& lock) {
+  queued_events_.fetch_add(request.events.size(), std::memory_order_relaxed);
+  queue_.push_back(std::move(request));
+  lock.unlock();
+  work_cv_.notify_one();
+}
+
+void RocksStorage::Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
+                          std::function<void(AppendResult)> done) {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  if (!Admit(events.size(), /*block=*/true, lock)) {
+    lock.unlock();
+    AppendResult result;
+    result.status = Closed();
+    done(std::move(result));
+    return;
+  }
+  Enqueue(Request{std::move(events), std::move(rejects), std::move(done)}, lock);
+}
+
+Status RocksStorage::TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
+                               std::function<void(AppendResult)>&& done) {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  if (stopping_) return Closed();
+  if (!Admit(events.size(), /*block=*/false, lock)) {
+    return Status(Code::kUnavailable, "the append queue is full; retry later");
+  }
+  Enqueue(Request{std::move(events), std::move(rejects), std::move(done)}, lock);
+  return Status::Ok();
+}
+
+void RocksStorage::SetAppendListener(std::function<void(uint64_t head)> listener) {
+  listener_ = std::move(listener);
+}
+
+// --- Reads -------------------------------------------------------------------------------------------------
+
+Status RocksStorage::ReadEvents(uint64_t from, size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) {
+  out->clear();
+  if (!db_) return Closed();
+  const uint64_t head = LogHead();
+  if (from == 0) from = 1;
+  if (from > head || max_events == 0) return Status::Ok();
+  out->reserve(std::min<uint64_t>(max_events, head - from + 1));
+  char lower[8], upper[8];
+  keys::EncodeSeq(from, lower);
+  keys::EncodeSeq(head + 1, upper);  // only events whose group commit completed
+  rocksdb::Slice upper_slice(upper, 8);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
+  for (it->Seek(rocksdb::Slice(lower, 8)); it->Valid() && out->size() < max_events; it->Next()) {
+    const uint64_t seq = GetBigEndian64(it->key().ToStringView());
+    Result<Event> event = DecodeStoredEvent(it->value().ToStringView());
+    if (!event.ok()) {
+      return Status(Code::kCorruption, "event " + std::to_string(seq) + ": " + event.status().message());
+    }
+    out->emplace_back(seq, std::move(event).value());
+  }
+  return FromRocks(it->status(), "read events");
+}
+
+Result<std::optional<uint64_t>> RocksStorage::FindEvent(std::string_view store_id, std::string_view event_id) {
+  if (!db_) return Closed();
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), dedup_, keys::DedupKey(store_id, event_id), &value);
+  if (s.IsNotFound()) return std::optional<uint64_t>();
+  if (!s.ok()) return FromRocks(s, "find event");
+  if (value.size() != 8) return Status(Code::kCorruption, "dedup entry with a bad value");
+  return std::optional<uint64_t>(GetBigEndian64(value.ToStringView()));
+}
+
+Result<QuarantinePage> RocksStorage::ReadQuarantine(std::string_view store_id, size_t limit,
+                                                    std::optional<std::string_view> cursor) {
+  if (!db_) return Closed();
+  uint64_t start = UINT64_MAX;
+  if (cursor) {
+    std::optional<uint64_t> id = ParseCursor(*cursor);
+    if (!id) return Status(Code::kBadParameter, "cursor: not a cursor this server returned");
+    start = *id;
+  }
+  const std::string prefix = keys::QuarantinePrefix(store_id);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = db_->GetSnapshot();  // entries and dropped count from one instant
+  rocksdb::Slice lower(prefix);
+  ro.iterate_lower_bound = &lower;
+  QuarantinePage page;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, quarantine_));
+  for (it->SeekForPrev(keys::QuarantineKey(store_id, start)); it->Valid(); it->Prev()) {
+    if (!it->key().starts_with(prefix)) break;
+    const uint64_t id = GetBigEndian64(it->key().ToStringView().substr(prefix.size()));
+    if (page.entries.size() == limit) {
+      page.next_cursor = std::to_string(id);
+      break;
+    }
+    QuarantineEntry& entry = page.entries.emplace_back();
+    entry.store_id = std::string(store_id);
+    if (!DecodeQuarantineValue(it->value().ToStringView(), &entry)) {
+      return Status(Code::kCorruption, "undecodable quarantine entry " + std::to_string(id));
+    }
+  }
+  Status status = FromRocks(it->status(), "read quarantine");
+  std::string dropped;
+  rocksdb::Status s = db_->Get(ro, meta_, keys::MetaKey(keys::kQuarantineDroppedPrefix, store_id), &dropped);
+  if (s.ok() && dropped.size() == 8) page.dropped = GetBigEndian64(dropped);
+  else if (!s.ok() && !s.IsNotFound() && status.ok()) status = FromRocks(s, "read quarantine dropped count");
+  it.reset();
+  db_->ReleaseSnapshot(ro.snapshot);
+  if (!status.ok()) return status;
+  return page;
+}
+
+// --- View state --------------------------------------------------------------------------------------------
+
+std::unique_ptr<StateSnapshot> RocksStorage::Snapshot() {
+  return std::make_unique<RocksSnapshot>(db_.get(), state_, meta_);
+}
+
+Status RocksStorage::CommitState(const StateWrite& write) {
+  if (!db_) return Closed();
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s;
+  for (const auto& [key, value] : write.puts) if (s.ok()) s = batch.Put(state_, key, value);
+  for (const auto& key : write.deletes) if (s.ok()) s = batch.Delete(state_, key);
+  for (const auto& [begin, end] : write.delete_ranges) if (s.ok()) s = batch.DeleteRange(state_, begin, end);
+  for (const auto& [view, offset] : write.offsets) {
+    if (s.ok()) s = batch.Put(meta_, keys::MetaKey(keys::kOffsetPrefix, view), BigEndianKey64(offset));
+  }
+  if (!s.ok()) return FromRocks(s, "build state commit");
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.durability == Durability::kSync;
+  s = db_->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, "commit view state");
+  if (wo.sync) counters_.fsyncs.fetch_add(1, std::memory_order_relaxed);
+  else unsynced_.store(true, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+}  // namespace tally

@@ -1,0 +1,272 @@
+// Event log, dedup, group commit, lifecycle and view state of the RocksDB storage.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <rocksdb/db.h>
+
+#include "core/bytes.h"
+#include "storage/keys.h"
+#include "tests/storage/storage_test_util.h"
+
+namespace tally::storage_test {
+namespace {
+
+using testing::TempDir;
+
+TEST(StorageTest, SequencesAreContiguousFromOne) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  AppendResult first = storage->AppendAndWait(MakeEvents("s1", "a", 3));
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  EXPECT_EQ(first.first_seq, 1u);
+  EXPECT_EQ(first.last_seq, 3u);
+  EXPECT_EQ(first.accepted, 3u);
+  AppendResult second = storage->AppendAndWait(MakeEvents("s1", "b", 2));
+  EXPECT_EQ(second.first_seq, 4u);
+  EXPECT_EQ(second.last_seq, 5u);
+  ASSERT_EQ(second.outcomes.size(), 2u);
+  EXPECT_EQ(second.outcomes[1].seq, 5u);
+  EXPECT_EQ(storage->LogHead(), 5u);
+
+  auto all = ReadAll(*storage);
+  ASSERT_EQ(all.size(), 5u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].first, i + 1);
+  EXPECT_EQ(all[0].second, MakeEvent("s1", "a0"));
+  EXPECT_EQ(all[4].second, MakeEvent("s1", "b1"));
+}
+
+TEST(StorageTest, ReadEventsFromAnySeqWithLimit) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 10)).status.ok());
+  std::vector<std::pair<uint64_t, Event>> out;
+  ASSERT_TRUE(storage->ReadEvents(4, 3, &out).ok());
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].first, 4u);
+  EXPECT_EQ(out[0].second.event_id, "e3");
+  EXPECT_EQ(out[2].first, 6u);
+  ASSERT_TRUE(storage->ReadEvents(11, 100, &out).ok());
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(storage->ReadEvents(0, 100, &out).ok());
+  EXPECT_EQ(out.size(), 10u);
+}
+
+TEST(StorageTest, DuplicatesWithinOneRequest) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  std::vector<Event> events = {MakeEvent("s1", "a"), MakeEvent("s1", "b"), MakeEvent("s1", "a", "other"),
+                               MakeEvent("s2", "a")};
+  AppendResult r = storage->AppendAndWait(events);
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.accepted, 3u);
+  EXPECT_FALSE(r.outcomes[0].duplicate);
+  EXPECT_TRUE(r.outcomes[2].duplicate);
+  EXPECT_EQ(r.outcomes[2].seq, r.outcomes[0].seq);
+  EXPECT_FALSE(r.outcomes[3].duplicate) << "the same event_id in another store is a different event";
+  EXPECT_EQ(r.outcomes[3].seq, 3u);
+  EXPECT_EQ(r.last_seq, 3u);
+  // The first copy wins whatever the payload.
+  auto all = ReadAll(*storage);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].second.conversation_id, "c1");
+}
+
+TEST(StorageTest, DuplicatesAcrossRequestsAndReopen) {
+  TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "x", 4)).status.ok());
+    AppendResult again = storage->AppendAndWait({MakeEvent("s1", "x2"), MakeEvent("s1", "y")});
+    EXPECT_TRUE(again.outcomes[0].duplicate);
+    EXPECT_EQ(again.outcomes[0].seq, 3u);
+    EXPECT_EQ(again.outcomes[1].seq, 5u);
+    EXPECT_EQ(again.first_seq, 5u);
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  EXPECT_EQ(storage->LogHead(), 5u);
+  AppendResult after = storage->AppendAndWait({MakeEvent("s1", "x0"), MakeEvent("s1", "y"), MakeEvent("s1", "z")});
+  ASSERT_TRUE(after.status.ok());
+  EXPECT_TRUE(after.outcomes[0].duplicate);
+  EXPECT_EQ(after.outcomes[0].seq, 1u);
+  EXPECT_TRUE(after.outcomes[1].duplicate);
+  EXPECT_EQ(after.outcomes[1].seq, 5u);
+  EXPECT_EQ(after.outcomes[2].seq, 6u);
+  EXPECT_EQ(storage->Stats().duplicates, 2u);
+
+  auto found = storage->FindEvent("s1", "x3");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, std::optional<uint64_t>(4));
+  auto missing = storage->FindEvent("s2", "x3");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST(StorageTest, AllDuplicateRequestAcceptsNothing) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "a", 2)).status.ok());
+  AppendResult r = storage->AppendAndWait(MakeEvents("s1", "a", 2));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.accepted, 0u);
+  EXPECT_EQ(r.first_seq, 0u);
+  EXPECT_EQ(r.last_seq, 0u);
+  EXPECT_EQ(storage->LogHead(), 2u);
+}
+
+TEST(StorageTest, ConcurrentAppendersGetDisjointContiguousRangesAndShareGroups) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  constexpr int kThreads = 4, kRequests = 100, kEvents = 10;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<AppendResult> results;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRequests; ++r) {
+        std::string prefix = "t" + std::to_string(t) + "r" + std::to_string(r) + "e";
+        storage->Append(MakeEvents("s" + std::to_string(t % 2), prefix, kEvents), {}, [&](AppendResult result) {
+          std::lock_guard<std::mutex> lock(mu);
+          results.push_back(std::move(result));
+          cv.notify_all();
+        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return results.size() == kThreads * kRequests; }));
+  }
+  std::set<uint64_t> seen;
+  for (const AppendResult& r : results) {
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.last_seq - r.first_seq + 1, uint64_t{kEvents});
+    for (size_t i = 0; i < r.outcomes.size(); ++i) EXPECT_EQ(r.outcomes[i].seq, r.first_seq + i);
+    for (uint64_t s = r.first_seq; s <= r.last_seq; ++s) EXPECT_TRUE(seen.insert(s).second) << "seq twice: " << s;
+  }
+  ASSERT_EQ(seen.size(), size_t{kThreads * kRequests * kEvents});
+  EXPECT_EQ(*seen.begin(), 1u);
+  EXPECT_EQ(*seen.rbegin(), seen.size());
+  StorageStats stats = storage->Stats();
+  EXPECT_EQ(stats.requests_committed, uint64_t{kThreads * kRequests});
+  EXPECT_EQ(stats.events_appended, seen.size());
+  EXPECT_LT(stats.groups_committed, stats.requests_committed) << "concurrent requests should share groups";
+  EXPECT_EQ(stats.fsyncs, stats.groups_committed) << "one fsync per group under kSync";
+}
+
+TEST(StorageTest, ListenerSeesEachNewHead) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  std::vector<uint64_t> heads;  // written on the writer thread, read after AppendAndWait returned
+  std::mutex mu;
+  storage->SetAppendListener([&](uint64_t head) {
+    std::lock_guard<std::mutex> lock(mu);
+    heads.push_back(head);
+  });
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s", "a", 2)).status.ok());
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s", "a", 2)).status.ok());  // duplicates: head unchanged
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s", "b", 1)).status.ok());
+  ASSERT_TRUE(storage->Close().ok());  // the writer has finished every callback
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(heads, (std::vector<uint64_t>{2, 3}));
+}
+
+TEST(StorageTest, AppendAfterCloseIsUnavailable) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage->Close().ok());
+  AppendResult r = storage->AppendAndWait(MakeEvents("s", "a", 1));
+  EXPECT_EQ(r.status.code(), Code::kUnavailable);
+  std::vector<Event> events = MakeEvents("s", "a", 1);
+  Status s = storage->TryAppend(std::move(events), {}, [](AppendResult) {});
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+}
+
+TEST(StorageTest, TryAppendRefusesWhenTheQueueIsFull) {
+  TempDir dir;
+  StorageOptions options = OptionsFor(dir.path());
+  options.max_queue_events = 5;
+  auto storage = OpenOrDie(options);
+  // Hold the writer inside the first request's callback so later requests stay queued.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  storage->Append(MakeEvents("s", "first", 1), {}, [&](AppendResult) {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return entered; }));
+  }
+  std::atomic<int> done{0};
+  std::vector<Event> four = MakeEvents("s", "q", 4);
+  ASSERT_TRUE(storage->TryAppend(std::move(four), {}, [&](AppendResult) { ++done; }).ok());
+  std::vector<Event> two = MakeEvents("s", "r", 2);
+  Status full = storage->TryAppend(std::move(two), {}, [&](AppendResult) { ++done; });
+  EXPECT_EQ(full.code(), Code::kUnavailable);
+  EXPECT_EQ(two.size(), 2u) << "a refused request is left with the caller";
+  EXPECT_EQ(storage->Stats().queued_events, 4u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(storage->Close().ok());
+  EXPECT_EQ(done.load(), 1);
+  EXPECT_EQ(storage->Stats().events_appended, 5u);
+}
+
+TEST(StorageTest, RefusesAnUnknownFormatVersion) {
+  TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  {
+    rocksdb::Options options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir.path(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == storage_keys::kMetaCf) {
+        ASSERT_TRUE(db->Put({}, handles[i], storage_keys::kFormatVersionKey, BigEndianKey64(2)).ok());
+      }
+    }
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto reopened = Storage::Open(OptionsFor(dir.path()));
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_NE(reopened.status().message().find("format version 2"), std::string::npos)
+      << reopened.status().ToString();
+}
+
+TEST(StorageTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  auto second = Storage::Open(OptionsFor(dir.path()));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kUnavailable) << second.status().ToString();
+}
+
+TEST(StorageTest, MissingDirectoryWithoutCreateIsAnError) {
+  TempDir dir;
+  StorageOptions options = OptionsFor(dir.Sub("absent"));
+  options.create_if_missing = false;
+  EXPECT_FALSE(Storage::Open(options).ok());
+}
+
+}  // namespace
+}  // namespace tally::storage_test
