@@ -87,6 +87,11 @@ Result<std::optional<ServerReply>> TcpClient::Receive() {
   }
 }
 
+void TcpClient::SetReceiveTimeout(int timeout_ms) {
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
 void TcpClient::ShutdownSend() { ::shutdown(fd_, SHUT_WR); }
 
 Result<std::string> TcpClient::Handshake(std::string_view token, std::string_view producer_id) {

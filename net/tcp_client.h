@@ -43,6 +43,8 @@ class TcpClient {
   // The next server message; nullopt at end of stream. kIoError / kMalformed on a broken stream.
   Result<std::optional<ServerReply>> Receive();
 
+  // Receive gives kIoError when nothing arrives for this long (0: wait forever).
+  void SetReceiveTimeout(int timeout_ms);
   // Half-closes the sending side: the server answers what it received, then closes.
   void ShutdownSend();
   int fd() const { return fd_; }

@@ -86,16 +86,16 @@ void TcpConnection::Drain() {
 // --- Reading ------------------------------------------------------------------------------------------------
 
 void TcpConnection::MaybeRead() {
-  if (reading_ || closing_ || closed_ || draining_) return;
+  if (reading_ || failing_ || closed_ || draining_) return;
   if (principal_ && Unacked() >= shared_->options.max_unacked_batches) return;  // backpressure: resumed by acks
   reading_ = true;
   ReadFrameStart();
 }
 
 bool TcpConnection::ReadFailed(const error_code& ec) {
-  if (!ec && !closing_ && !closed_ && !draining_) return false;
+  if (!ec && !failing_ && !closed_ && !draining_) return false;
   reading_ = false;
-  if (closing_ || closed_) return true;
+  if (failing_ || closed_) return true;
   // End of input (or a shutdown for draining): answer what was received, then close.
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
     spdlog::debug("tcp: read failed from {}: {}", producer_id_, ec.message());
@@ -270,6 +270,8 @@ void TcpConnection::OnOutcome(uint64_t id, BatchOutcome outcome) {
   if (closed_ || closing_) return;
   if (!outcome.status.ok()) {
     bool unavailable = outcome.status.code() == Code::kUnavailable;
+    pending_.clear();  // nothing after a failed append can be acknowledged in order
+    if (failing_) return MaybeSendError();
     return Fail(unavailable ? tcp_error::kUnavailable : tcp_error::kInternal,
                 "append failed: " + outcome.status.message());
   }
@@ -303,6 +305,7 @@ void TcpConnection::FlushAcks() {
     pending_.pop_front();
     Send(message, true);
   }
+  MaybeSendError();
   MaybeFinishDrain();
 }
 
@@ -333,24 +336,33 @@ void TcpConnection::WriteNext() {
 }
 
 void TcpConnection::Fail(const char* code, std::string message) {
-  if (closing_ || closed_) return;
+  if (failing_ || closed_) return;
   spdlog::info("tcp: closing connection ({}): {} {}", producer_id_.empty() ? "no producer id" : producer_id_,
                code, message);
   shared_->errors.With({code}).Inc();
+  failing_ = true;
+  // Batches never handed to storage are dropped (unacknowledged: the producer retries them).
+  while (!pending_.empty() && !pending_.back().submitted) pending_.pop_back();
+  error_code_ = code;
+  error_message_ = std::move(message);
+  deadline_ = std::chrono::steady_clock::now() + kErrorWriteGrace;
+  if (deadline_ < timer_.expiry()) ArmTimer();
+  MaybeSendError();
+}
+
+void TcpConnection::MaybeSendError() {
+  if (!failing_ || closing_ || closed_ || !pending_.empty()) return;
   closing_ = true;
-  // Frames not yet started are dropped: the producer retries unacknowledged batches anyway.
-  while (out_.size() > (writing_ ? 1u : 0u)) out_.pop_back();
   capnp::MallocMessageBuilder builder;
   auto error = builder.initRoot<wire::ServerMessage>().initError();
-  error.setCode(code);
-  error.setMessage(message);
+  error.setCode(error_code_);
+  error.setMessage(error_message_);
   out_.push_back(OutFrame{EncodeFrame(builder), false});
-  deadline_ = std::chrono::steady_clock::now() + kErrorWriteGrace;
   if (!writing_) WriteNext();
 }
 
 void TcpConnection::MaybeFinishDrain() {
-  if (draining_ && !closing_ && !closed_ && pending_.empty() && out_.empty()) Close();
+  if (draining_ && !failing_ && !closed_ && pending_.empty() && out_.empty()) Close();
 }
 
 void TcpConnection::Close() {
@@ -368,7 +380,11 @@ void TcpConnection::Close() {
 // --- Deadline -----------------------------------------------------------------------------------------------
 
 void TcpConnection::Touch() {
-  if (!closing_ && principal_) deadline_ = std::chrono::steady_clock::now() + shared_->options.idle_timeout;
+  if (failing_ || !principal_) return;
+  deadline_ = std::chrono::steady_clock::now() + shared_->options.idle_timeout;
+  // The timer only ever fires early and re-arms; when the deadline moved earlier (the idle timeout is shorter
+  // than what remained of the handshake timeout) it must be re-armed now.
+  if (deadline_ < timer_.expiry()) ArmTimer();
 }
 
 void TcpConnection::ArmTimer() {
@@ -382,7 +398,7 @@ void TcpConnection::ArmTimer() {
 void TcpConnection::OnTimer() {
   auto now = std::chrono::steady_clock::now();
   if (now < deadline_) return ArmTimer();  // the deadline moved on since the timer was armed
-  if (closing_) return Close();            // the final Error could not be written in time
+  if (failing_) return Close();            // the final acks and Error could not go out in time
   bool awaiting_storage = false;
   for (const PendingBatch& p : pending_) awaiting_storage |= !p.outcome;
   if (awaiting_storage) {

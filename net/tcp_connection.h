@@ -93,7 +93,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   // Writing, through a queue with one write in flight.
   void Send(capnp::MessageBuilder& message, bool is_ack);
   void WriteNext();
+  // Ends the connection with Error{code, message}: nothing more is read; the acks of batches already
+  // received still go out first (once durable), then the Error, then the connection closes.
   void Fail(const char* code, std::string message);
+  void MaybeSendError();
   void MaybeFinishDrain();
   void Close();
 
@@ -116,7 +119,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   FrameLayout layout_;
   bool reading_ = false;
   bool draining_ = false;
-  bool closing_ = false;  // an Error is on its way; nothing more is read or acked
+  bool failing_ = false;  // Fail was called: nothing more is read; the Error follows the remaining acks
+  bool closing_ = false;  // the Error is queued; the connection closes once it is written
+  std::string error_code_;
+  std::string error_message_;
   bool closed_ = false;
   bool retry_armed_ = false;
 

@@ -1,0 +1,81 @@
+// SIGTERM while a producer is pushing: the server stops reading, acknowledges what it received, exits 0, and
+// every acknowledged event is in the log after a restart.
+#include <signal.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/ingest_helpers.h"
+#include "tests/testing/tally_process.h"
+
+namespace tally::testing {
+namespace {
+
+constexpr size_t kPerBatch = 100;
+
+std::vector<std::string> BatchEvents(uint64_t batch) {
+  std::vector<std::string> events;
+  for (size_t i = 0; i < kPerBatch; ++i) {
+    events.push_back(StartedEvent("s1", "b" + std::to_string(batch) + "-" + std::to_string(i)));
+  }
+  return events;
+}
+
+TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
+  TempDir dir;
+  auto server = TallyServer::Start(dir.Sub("data"));
+  ASSERT_TRUE(server);
+  auto client = ConnectAndHello(server->tcp_address());
+  ASSERT_TRUE(client);
+
+  std::atomic<bool> stop_sending{false};
+  std::thread sender([&] {
+    for (uint64_t batch = 1; batch <= 2000 && !stop_sending; ++batch) {
+      if (!client->Send(*BatchMessage(batch, BatchEvents(batch))).ok()) break;
+    }
+  });
+  std::vector<uint64_t> acked;
+  bool signalled = false;
+  for (;;) {
+    Reply reply = ReadReply(*client, 20'000);
+    if (reply.kind != Reply::kAck) {
+      // After SIGTERM the server closes the connection (or says it is unavailable); nothing else is expected.
+      EXPECT_TRUE(reply.kind == Reply::kEnd || reply.error_code == "unavailable")
+          << reply.kind << " " << reply.error_code << " " << reply.error_message;
+      break;
+    }
+    EXPECT_EQ(reply.accepted, kPerBatch);
+    acked.push_back(reply.batch_seq);
+    if (acked.size() == 20 && !signalled) {
+      server->process().Signal(SIGTERM);  // mid-stream: the sender is still pushing
+      signalled = true;
+    }
+  }
+  stop_sending = true;
+  client->ShutdownSend();
+  sender.join();
+  ASSERT_TRUE(signalled) << "the push ended before the server was signalled";
+  EXPECT_EQ(server->Stop(), 0) << server->process().Stderr();
+  ASSERT_GE(acked.size(), 20u);
+
+  // After a restart, every acknowledged event is in the log: sending it again is a duplicate.
+  auto restarted = TallyServer::Start(dir.Sub("data"));
+  ASSERT_TRUE(restarted);
+  auto check = ConnectAndHello(restarted->tcp_address());
+  ASSERT_TRUE(check);
+  for (size_t i = 0; i < acked.size(); ++i) {
+    ASSERT_TRUE(check->Send(*BatchMessage(i + 1, BatchEvents(acked[i]))).ok());
+    Reply again = ReadReply(*check);
+    ASSERT_EQ(again.kind, Reply::kAck);
+    EXPECT_EQ(again.duplicates.size(), kPerBatch) << "batch " << acked[i] << " was acknowledged but not kept";
+    EXPECT_EQ(again.accepted, 0u);
+  }
+  check.reset();
+  EXPECT_EQ(restarted->Stop(), 0) << restarted->process().Stderr();
+}
+
+}  // namespace
+}  // namespace tally::testing
