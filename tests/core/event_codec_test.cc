@@ -1,0 +1,187 @@
+#include "core/event_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <capnp/message.h>
+
+#include <random>
+
+#include "core/wire_event.h"
+#include "tests/core/validator_cases.h"
+
+namespace tally {
+namespace {
+
+using testing::CaseContext;
+using testing::LoadValidatorCases;
+using testing::VerdictMessage;
+
+// Every event the validator accepts in the case table: all types, optional fields present and absent.
+std::vector<Event> AcceptedCaseEvents() {
+  std::vector<Event> events;
+  for (const auto& c : LoadValidatorCases("cases.txt")) {
+    if (c.expected != "ok") continue;
+    ValidationResult r = ValidateJsonEvent(c.raw, CaseContext());
+    EXPECT_TRUE(std::holds_alternative<Event>(r)) << c.line << ": " << VerdictMessage(r);
+    if (auto* e = std::get_if<Event>(&r)) events.push_back(*e);
+  }
+  return events;
+}
+
+Event FullPassCompleted() {
+  Event e;
+  e.event_id = "ev-1";
+  e.type = EventType::kPassCompleted;
+  e.store_id = "store.1";
+  e.occurred_at_ms = *ParseRfc3339("2026-11-20T14:03:11.250Z");
+  e.properties = R"({"k": [1, 2.50, "x"], "n": null})";
+  e.shell_file_id = "f1";
+  e.profile_id = "p1";
+  e.pass = 2;
+  e.success = false;
+  e.model = "gpt";
+  e.tokens = 9'223'372'036'854'775'807;
+  e.cost_usd = 0.1 + 0.2;
+  e.processing_time_ms = 0;
+  e.confidence = 0.75;
+  return e;
+}
+
+TEST(EventCodecTest, StoredRoundTripForEveryAcceptedCase) {
+  auto events = AcceptedCaseEvents();
+  ASSERT_GT(events.size(), 40u);
+  for (const Event& e : events) {
+    std::string bytes = EncodeStoredEvent(e);
+    Result<Event> decoded = DecodeStoredEvent(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, e) << EventToJson(e);
+  }
+}
+
+TEST(EventCodecTest, StoredRoundTripKeepsEmbeddedNulAndUnsetVersusZero) {
+  Event e = FullPassCompleted();
+  e.model = std::string("a\0b", 3);
+  e.entities = 0;  // present zero
+  Result<Event> decoded = DecodeStoredEvent(EncodeStoredEvent(e));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, e);
+  EXPECT_EQ(decoded->entities, std::optional<int64_t>(0));
+  EXPECT_FALSE(decoded->manual_review.has_value());
+  EXPECT_FALSE(decoded->conversation_id.has_value());
+}
+
+TEST(EventCodecTest, DecodeAcceptsUnalignedInput) {
+  std::string bytes = EncodeStoredEvent(FullPassCompleted());
+  std::string shifted = "x" + bytes;
+  Result<Event> decoded = DecodeStoredEvent(std::string_view(shifted).substr(1));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, FullPassCompleted());
+}
+
+TEST(EventCodecTest, DecodeRejectsGarbageWithCorruption) {
+  std::string bytes = EncodeStoredEvent(FullPassCompleted());
+  EXPECT_EQ(DecodeStoredEvent("").status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeStoredEvent("1234567").status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeStoredEvent(std::string(8, '\xff')).status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeStoredEvent(bytes + std::string(8, '\0')).status().code(), Code::kCorruption);
+  for (size_t len = 8; len < bytes.size(); len += 8) {
+    EXPECT_EQ(DecodeStoredEvent(std::string_view(bytes).substr(0, len)).status().code(), Code::kCorruption) << len;
+  }
+}
+
+TEST(EventCodecTest, DecodeRejectsUnknownEnumValues) {
+  std::string bytes = EncodeStoredEvent(FullPassCompleted());
+  // One segment: word 0 is the segment table, word 1 the root pointer, word 2 starts the data section, whose
+  // first 16 bits hold `type` (the first non-pointer field of StoredEvent).
+  bytes[16] = 99;
+  bytes[17] = 0;
+  Result<Event> decoded = DecodeStoredEvent(bytes);
+  EXPECT_EQ(decoded.status().code(), Code::kCorruption);
+}
+
+// Random damage must never crash or throw: every outcome is either an event or kCorruption.
+TEST(EventCodecTest, RandomDamageNeverCrashes) {
+  std::string original = EncodeStoredEvent(FullPassCompleted());
+  std::mt19937 rng(20261120);
+  int corrupt = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    std::string bytes = original;
+    int flips = 1 + static_cast<int>(rng() % 8);
+    for (int f = 0; f < flips; ++f) bytes[rng() % bytes.size()] ^= static_cast<char>(1 << (rng() % 8));
+    Result<Event> decoded = DecodeStoredEvent(bytes);
+    if (!decoded.ok()) {
+      ASSERT_EQ(decoded.status().code(), Code::kCorruption);
+      ++corrupt;
+    }
+  }
+  EXPECT_GT(corrupt, 0);
+  for (int i = 0; i < 5'000; ++i) {
+    std::string bytes(8 * (1 + rng() % 64), '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    Result<Event> decoded = DecodeStoredEvent(bytes);
+    if (!decoded.ok()) {
+      ASSERT_EQ(decoded.status().code(), Code::kCorruption);
+    }
+  }
+}
+
+TEST(EventCodecTest, JsonIsFlatEnvelopeFirstCatalogueOrderAbsentOmitted) {
+  EXPECT_EQ(EventToJson(FullPassCompleted()),
+            R"({"event_id":"ev-1","type":"pass_completed","store_id":"store.1",)"
+            R"("occurred_at":"2026-11-20T14:03:11.250Z","properties":{"k": [1, 2.50, "x"], "n": null},)"
+            R"("shell_file_id":"f1","profile_id":"p1","pass":2,"success":false,"model":"gpt",)"
+            R"("tokens":9223372036854775807,"cost_usd":0.30000000000000004,"processing_time_ms":0,)"
+            R"("confidence":0.75})");
+}
+
+TEST(EventCodecTest, JsonOfStoreConfiguredAndEnums) {
+  Event e;
+  e.event_id = "e";
+  e.type = EventType::kStoreConfigured;
+  e.store_id = "s";
+  e.occurred_at_ms = *ParseRfc3339("2026-01-02T03:04:05Z");
+  e.timezone = "Europe/Paris";
+  e.csi_weights = CsiWeights{0.5, 0, 0.25, 0.25};
+  EXPECT_EQ(EventToJson(e), R"({"event_id":"e","type":"store_configured","store_id":"s",)"
+                            R"("occurred_at":"2026-01-02T03:04:05.000Z","timezone":"Europe/Paris",)"
+                            R"("csi_weights":{"effectiveness":0.5,"effort":0,"efficiency":0.25,"empathy":0.25}})");
+  Event m;
+  m.event_id = "e";
+  m.type = EventType::kMessageSent;
+  m.store_id = "s";
+  m.occurred_at_ms = 0;
+  m.conversation_id = "c";
+  m.sender = Sender::kAi;
+  m.text = "line\n\"quoted\"";
+  EXPECT_EQ(EventToJson(m), R"({"event_id":"e","type":"message_sent","store_id":"s",)"
+                            R"("occurred_at":"1970-01-01T00:00:00.000Z","conversation_id":"c","sender":"ai",)"
+                            R"("text":"line\n\"quoted\""})");
+}
+
+// dump -> import: the JSON of every accepted event validates back to the same event.
+TEST(EventCodecTest, JsonRoundTripThroughTheValidator) {
+  auto events = AcceptedCaseEvents();
+  events.push_back(FullPassCompleted());
+  for (const Event& e : events) {
+    std::string json = EventToJson(e);
+    ValidationResult r = ValidateJsonEvent(json, CaseContext());
+    ASSERT_TRUE(std::holds_alternative<Event>(r)) << json << "\n" << VerdictMessage(r);
+    EXPECT_EQ(std::get<Event>(r), e) << json;
+  }
+}
+
+TEST(EventCodecTest, EventToWireRoundTripThroughTheWireValidator) {
+  auto events = AcceptedCaseEvents();
+  events.push_back(FullPassCompleted());
+  for (const Event& e : events) {
+    capnp::MallocMessageBuilder message;
+    auto builder = message.initRoot<wire::Event>();
+    EventToWire(e, builder);
+    ValidationResult r = ValidateWireEvent(builder.asReader(), CaseContext());
+    ASSERT_TRUE(std::holds_alternative<Event>(r)) << EventToJson(e) << "\n" << VerdictMessage(r);
+    EXPECT_EQ(std::get<Event>(r), e) << EventToJson(e);
+  }
+}
+
+}  // namespace
+}  // namespace tally
