@@ -22,10 +22,10 @@ Result<std::unique_ptr<ViewEngine>> ViewEngine::Open(Storage* storage, EngineOpt
 }
 
 Status ViewEngine::WaitFor(std::string_view view, uint64_t seq, std::chrono::milliseconds timeout) const {
-  if (!HasView(view)) return Status(Code::kNotFound, "no view named " + std::string(view));
+  if (!view.empty() && !HasView(view)) return Status(Code::kNotFound, "no view named " + std::string(view));
   if (runner_->WaitFor(view, seq, timeout)) return Status::Ok();
-  return Status(Code::kUnavailable, "view " + std::string(view) + " has not reached seq " + std::to_string(seq) +
-                                        " yet (min_seq)");
+  std::string name = view.empty() ? "(all)" : std::string(view);
+  return Status(Code::kUnavailable, "view " + name + " has not reached seq " + std::to_string(seq) + " yet (min_seq)");
 }
 
 std::vector<std::string> ViewEngine::ViewNames() const {

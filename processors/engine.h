@@ -46,7 +46,8 @@ class ViewEngine {
   Status CatchUp(const ProgressFn& progress = nullptr) { return runner_->CatchUp(progress); }
   // "all" or a view name; kNotFound for an unknown view. See Runner::Rebuild.
   Status Rebuild(std::string_view view) { return runner_->Rebuild(view); }
-  // Waits until `view` has folded seq; kUnavailable after timeout, kNotFound for an unknown view.
+  // Waits until `view` (empty: every view) has folded seq; kUnavailable after timeout, kNotFound for an
+  // unknown view.
   Status WaitFor(std::string_view view, uint64_t seq, std::chrono::milliseconds timeout) const;
   std::vector<ViewStatus> GetStatus() const { return runner_->GetStatus(); }
   uint64_t LogHead() const { return storage_->LogHead(); }

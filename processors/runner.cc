@@ -170,6 +170,9 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
   for (LaneMember& m : members) {
     if (!m.state->status().ok()) return m.state->status();
     m.state->DrainInto(&write);
+    // A member already past this chunk (a view just swapped in from a rebuild that read further ahead) keeps
+    // its offset: moving it back would fold those events twice.
+    if (m.offset >= last_seq) continue;
     const std::string& name = views_[m.index].name;
     write.offsets.emplace_back(lane == Lane::kLive ? name : RebuildOffsetName(name), last_seq);
   }
@@ -181,7 +184,8 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
     std::lock_guard lock(mu_);
     for (LaneMember& m : members) {
       View& view = views_[m.index];
-      (lane == Lane::kLive ? view.serving_offset : view.building_offset) = last_seq;
+      uint64_t& offset = lane == Lane::kLive ? view.serving_offset : view.building_offset;
+      offset = std::max(offset, last_seq);
     }
   }
   progress_cv_.notify_all();
