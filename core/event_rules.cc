@@ -113,6 +113,7 @@ class Judge {
 
  private:
   ValidationResult Reject(Code code, std::string message) {
+    FillRejectionIdentity();
     rejection_.code = code;
     rejection_.message = std::move(message);
     return std::move(rejection_);
@@ -130,13 +131,14 @@ class Judge {
   Rejection rejection_;
   EventType type_ = EventType::kConversationStarted;
   TimeMs occurred_at_ms_ = 0;
+  bool writable_ = true;  // ctx.can_write(store_id), asked once
 };
 
 void Judge::FillRejectionIdentity() {
   const JsonValue& id = in_.Get(FieldId::kEventId);
   if (IsString(id) && id.string.size() <= kMaxIdBytes) rejection_.event_id = std::string(id.string);
   const JsonValue& store = in_.Get(FieldId::kStoreId);
-  if (IsString(store) && IsValidStoreId(store.string) && (!ctx_.can_write || ctx_.can_write(store.string))) {
+  if (IsString(store) && IsValidStoreId(store.string) && writable_) {
     rejection_.quarantine_store = std::string(store.string);
   }
 }
@@ -221,14 +223,14 @@ std::optional<ValidationResult> Judge::CheckValues() {
 }
 
 ValidationResult Judge::Run() {
-  FillRejectionIdentity();
+  const JsonValue& store = in_.Get(FieldId::kStoreId);
+  writable_ = !IsString(store) || !ctx_.can_write || ctx_.can_write(store.string);
   if (in_.size_bytes > kMaxEventBytes) {
     return Reject(Code::kTooLarge,
                   fmt::format("event is {} bytes, more than the limit of {}", in_.size_bytes, kMaxEventBytes));
   }
   if (auto r = CheckType()) return std::move(*r);
-  const JsonValue& store = in_.Get(FieldId::kStoreId);
-  if (IsString(store) && ctx_.can_write && !ctx_.can_write(store.string)) {
+  if (!writable_) {
     return Reject(Code::kForbidden,
                   fmt::format("this token may not write store_id \"{}\"", store.string.substr(0, 128)));
   }

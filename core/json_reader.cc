@@ -1,6 +1,7 @@
 #include "core/json_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -53,6 +54,13 @@ int HexDigit(char c) {
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Bytes that may appear raw in a string and need no further thought: printable ASCII except '"' and '\\'.
+constexpr std::array<bool, 256> kPlainAscii = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x80; ++c) table[c] = c != '"' && c != '\\';
+  return table;
+}();
 
 // from_chars leaves the value alone on a range error; decide from the decimal magnitude whether the literal
 // overflowed (±inf: "not finite", an invalid value) or underflowed (±0, a fine finite number).
@@ -304,7 +312,11 @@ class JsonReader::Parser {
   bool ParseString(std::string_view* out) {
     size_t start = ++pos_;
     const auto* p = reinterpret_cast<const unsigned char*>(text_.data());
-    while (pos_ < text_.size()) {
+    const size_t n = text_.size();
+    while (pos_ < n) {
+      // Plain printable ASCII is by far the common case: skip it without per-character branching on rules.
+      while (pos_ < n && kPlainAscii[p[pos_]]) ++pos_;
+      if (pos_ >= n) break;
       unsigned char c = p[pos_];
       if (c == '"') {
         *out = text_.substr(start, pos_ - start);
