@@ -62,8 +62,10 @@ void RocksStorage::CommitGroup(std::vector<Request>& group) {
 Status RocksStorage::ResolveDuplicates(std::vector<Request>& group) {
   size_t total = 0;
   for (const Request& r : group) total += r.events.size();
-  if (slots_.size() < total) slots_.resize(total);  // before any view into slots_ is taken
-  first_seen_.clear();
+  if (slots_.size() < total) slots_.resize(total);
+  size_t table = 16;
+  while (table < 2 * total) table <<= 1;
+  first_seen_.assign(table, UINT32_MAX);
   lookup_keys_.clear();
   lookup_slots_.clear();
   size_t i = 0;
@@ -71,11 +73,11 @@ Status RocksStorage::ResolveDuplicates(std::vector<Request>& group) {
     for (const Event& e : r.events) {
       Slot& slot = slots_[i];
       keys::DedupKey(e.store_id, e.event_id, &slot.key);
+      slot.hash = std::hash<std::string_view>()(slot.key);
       slot.found = false;
-      auto [it, inserted] = first_seen_.try_emplace(std::string_view(slot.key), i);
-      slot.first = it->second;
-      if (inserted) {
-        if (std::optional<uint64_t> seq = recent_.Find(slot.key)) {
+      slot.first = FirstSeen(i);
+      if (slot.first == i) {
+        if (std::optional<uint64_t> seq = recent_.Find(slot.key, slot.hash)) {
           slot.found = true;
           slot.seq = *seq;
         } else {
@@ -87,6 +89,20 @@ Status RocksStorage::ResolveDuplicates(std::vector<Request>& group) {
     }
   }
   return LookupCommitted();
+}
+
+// The first slot of this group with slot i's key (i itself when new), via linear probing in first_seen_.
+size_t RocksStorage::FirstSeen(size_t i) {
+  const Slot& slot = slots_[i];
+  const size_t mask = first_seen_.size() - 1;
+  for (size_t pos = slot.hash & mask;; pos = (pos + 1) & mask) {
+    const uint32_t other = first_seen_[pos];
+    if (other == UINT32_MAX) {
+      first_seen_[pos] = static_cast<uint32_t>(i);
+      return i;
+    }
+    if (slots_[other].hash == slot.hash && slots_[other].key == slot.key) return other;
+  }
 }
 
 Status RocksStorage::LookupCommitted() {
@@ -158,7 +174,6 @@ Status RocksStorage::WriteGroup() {
 void RocksStorage::FinishGroup(std::vector<Request>& group, uint64_t head) {
   const bool advanced = head != head_.load(std::memory_order_relaxed);
   head_.store(head, std::memory_order_release);
-  first_seen_.clear();  // it views slot keys, which move into the cache below
   counters_.groups.fetch_add(1, std::memory_order_relaxed);
   size_t i = 0;
   for (Request& r : group) {
@@ -172,7 +187,7 @@ void RocksStorage::FinishGroup(std::vector<Request>& group, uint64_t head) {
       if (result.first_seq == 0) result.first_seq = slot.seq;
       result.last_seq = slot.seq;
       ++result.accepted;
-      recent_.Insert(std::move(slot.key), slot.seq);
+      recent_.Insert(slot.key, slot.hash, slot.seq);
     }
     // Counters move before the callback so a caller that saw its ack also sees it counted.
     counters_.requests.fetch_add(1, std::memory_order_relaxed);

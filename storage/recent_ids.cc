@@ -1,29 +1,27 @@
 #include "storage/recent_ids.h"
 
-#include <utility>
-
 namespace tally {
 
-RecentIds::RecentIds(size_t capacity) : ring_(capacity) { map_.reserve(capacity); }
-
-std::optional<uint64_t> RecentIds::Find(std::string_view key) const {
-  auto it = map_.find(key);
-  if (it == map_.end()) return std::nullopt;
-  return it->second;
+RecentIds::RecentIds(size_t capacity) {
+  if (capacity == 0) return;
+  size_t size = 1;
+  while (size < capacity) size <<= 1;
+  slots_.resize(size);
+  mask_ = size - 1;
 }
 
-void RecentIds::Insert(std::string&& key, uint64_t seq) {
-  if (ring_.empty()) return;
-  std::string& slot = ring_[next_];
-  if (!slot.empty()) {
-    // Only erase when the map's entry still views this slot (a key is inserted once: the writer never
-    // appends the same key twice, but be defensive about equal keys in two slots).
-    auto it = map_.find(slot);
-    if (it != map_.end() && it->first.data() == slot.data()) map_.erase(it);
-  }
-  slot = std::move(key);
-  next_ = (next_ + 1) % ring_.size();
-  map_.insert_or_assign(std::string_view(slot), seq);
+std::optional<uint64_t> RecentIds::Find(std::string_view key, size_t hash) const {
+  if (slots_.empty()) return std::nullopt;
+  const Slot& slot = slots_[hash & mask_];
+  if (slot.seq == 0 || slot.key != key) return std::nullopt;
+  return slot.seq;
+}
+
+void RecentIds::Insert(std::string_view key, size_t hash, uint64_t seq) {
+  if (slots_.empty()) return;
+  Slot& slot = slots_[hash & mask_];
+  slot.key.assign(key.data(), key.size());  // reuses the slot's buffer once warm
+  slot.seq = seq;
 }
 
 }  // namespace tally

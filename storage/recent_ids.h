@@ -1,30 +1,35 @@
-// RecentIds: a bounded map from dedup key to seq of recently appended events, so that producer retries (the
-// common source of duplicates) are answered without a RocksDB lookup. Writer-thread only (not thread-safe).
-// Only committed events are inserted, so a hit is always a true duplicate; a miss says nothing.
+// RecentIds: a direct-mapped cache from dedup key to seq of recently appended events, so that producer
+// retries (the usual source of duplicates) are answered without a RocksDB lookup. Writer-thread only.
+//
+// Each key hashes to one slot; a newer key simply overwrites the slot (no eviction bookkeeping, no node
+// allocations: a slot's string buffer is reused). A hit compares the full key, so it is always a true
+// duplicate; only committed events are inserted. A miss says nothing (the caller asks RocksDB).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace tally {
 
 class RecentIds {
  public:
+  // capacity is rounded up to a power of two; 0 disables the cache.
   explicit RecentIds(size_t capacity);
 
-  std::optional<uint64_t> Find(std::string_view key) const;
-  // Takes the key's buffer; evicts the oldest entry when full (FIFO: retries come soon after the original).
-  void Insert(std::string&& key, uint64_t seq);
+  // hash: std::hash<std::string_view> of key (the writer computes it once per event).
+  std::optional<uint64_t> Find(std::string_view key, size_t hash) const;
+  void Insert(std::string_view key, size_t hash, uint64_t seq);
 
  private:
-  // Map keys view into ring_ slots, which never move (ring_ is sized once), so the map holds no copies.
-  std::vector<std::string> ring_;
-  size_t next_ = 0;
-  std::unordered_map<std::string_view, uint64_t> map_;
+  struct Slot {
+    std::string key;
+    uint64_t seq = 0;  // 0: empty (seqs start at 1)
+  };
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
 };
 
 }  // namespace tally

@@ -132,7 +132,7 @@ RocksStorage::RocksStorage(const StorageOptions& options, std::unique_ptr<rocksd
       state_(handles_[4]),
       meta_(handles_[5]),
       head_(head),
-      recent_(1 << 18),
+      recent_(1 << 16),
       quarantine_book_(db_.get(), quarantine_, meta_, options.quarantine_capacity) {
   writer_ = std::thread([this] { WriterLoop(); });
   if (options_.durability == Durability::kAsync) syncer_ = std::thread([this] { SyncerLoop(); });

@@ -13,7 +13,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -56,7 +55,8 @@ class RocksStorage final : public Storage {
   };
   // Per-event scratch of one group, reused across groups to avoid allocations.
   struct Slot {
-    std::string key;        // dedup key
+    std::string key;        // dedup key (its buffer is reused group after group)
+    size_t hash = 0;        // std::hash of key
     size_t first = 0;       // index of the first slot in the group with the same key
     bool found = false;     // a committed original exists
     uint64_t seq = 0;       // assigned seq, or the original's
@@ -68,6 +68,7 @@ class RocksStorage final : public Storage {
   void TakeGroup(std::vector<Request>* group);
   void CommitGroup(std::vector<Request>& group);
   Status ResolveDuplicates(std::vector<Request>& group);
+  size_t FirstSeen(size_t i);
   Status LookupCommitted();
   Status BuildBatch(std::vector<Request>& group, uint64_t* next_seq);
   Status WriteGroup();
@@ -103,7 +104,7 @@ class RocksStorage final : public Storage {
 
   // Writer-thread state.
   std::vector<Slot> slots_;
-  std::unordered_map<std::string_view, size_t> first_seen_;  // dedup key (views slots_) -> first slot
+  std::vector<uint32_t> first_seen_;  // open-addressing table of slot indexes: in-group duplicate detection
   std::vector<rocksdb::Slice> lookup_keys_;
   std::vector<size_t> lookup_slots_;
   rocksdb::WriteBatch batch_;
