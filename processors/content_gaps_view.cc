@@ -150,8 +150,11 @@ void ContentGapsProcessor::Apply(uint64_t /*seq*/, const Event& event, FoldState
     case EventType::kKnowledgeRetrieved:
       if (*event.confidence < ThresholdInForce(state, event.store_id)) ApplyHit(event, state);
       return;
-    case EventType::kContentGapStatusChanged: ApplyStatusChange(event, state); return;
-    default: return;
+    case EventType::kContentGapStatusChanged:
+      ApplyStatusChange(event, state);
+      return;
+    default:
+      return;
   }
 }
 
@@ -174,9 +177,8 @@ struct PageItem {
 
 }  // namespace
 
-Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view store_id,
-                                    std::optional<GapStatus> status, size_t limit,
-                                    std::optional<std::string_view> cursor) {
+Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view store_id, std::optional<GapStatus> status,
+                                    size_t limit, std::optional<std::string_view> cursor) {
   std::string prefix = StoreKey(store_id, 'F');
   std::string start = prefix;
   if (cursor) {
@@ -211,7 +213,10 @@ Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view sto
     WriteGap(w, *g);
   }
   w.EndArray().Key("next_cursor");
-  if (more) w.String(HexEncode(items.back().suffix)); else w.Null();
+  if (more)
+    w.String(HexEncode(items.back().suffix));
+  else
+    w.Null();
   w.EndObject();
   return out;
 }

@@ -37,8 +37,7 @@ std::string CollapseTopic(std::string_view topic);
 // `{"as_of_seq", "gaps": [...], "next_cursor"}`: at most `limit` gaps (REQUIRES 1 <= limit) with the given
 // status (any when nullopt), after `cursor` (a previous page's next_cursor). next_cursor is null on the last
 // page. Errors: kBadParameter for a cursor this view did not make; storage read failures.
-Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view store_id,
-                                    std::optional<GapStatus> status, size_t limit,
-                                    std::optional<std::string_view> cursor);
+Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view store_id, std::optional<GapStatus> status,
+                                    size_t limit, std::optional<std::string_view> cursor);
 
 }  // namespace tally

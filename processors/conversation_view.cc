@@ -15,8 +15,8 @@ using quality::DaySummary;
 namespace {
 
 // Every analysis_date of the conversation, ascending, joined with that day's message summary.
-Result<std::vector<DailyAnalysis>> LoadAnalyses(const ViewReader& view, std::string_view store,
-                                                std::string_view conv, const CsiWeights& weights) {
+Result<std::vector<DailyAnalysis>> LoadAnalyses(const ViewReader& view, std::string_view store, std::string_view conv,
+                                                const CsiWeights& weights) {
   std::string prefix = quality::AnalysisPrefix(store, conv);
   std::vector<DailyAnalysis> out;
   Status failure;
@@ -80,7 +80,10 @@ Result<std::string> ConversationJson(const ViewReader& view, std::string_view st
   w.BeginObject().Field("as_of_seq", view.as_of_seq()).Field("conversation_id", conversation_id);
   w.Field("customer_id", c->customer_id);
   w.Key("started_at");
-  if (c->started_at) w.String(FormatRfc3339(*c->started_at)); else w.Null();
+  if (c->started_at)
+    w.String(FormatRfc3339(*c->started_at));
+  else
+    w.Null();
   w.Field("status", quality::StatusName(c->status));
   w.Field("total_messages", c->total_messages).Field("customer_messages", c->customer_messages);
   w.Field("agent_messages", c->agent_messages).Field("first_response_time_ms", c->first_response_ms);

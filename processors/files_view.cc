@@ -44,7 +44,7 @@ struct PassRecord {
 };
 
 struct FileRecord {
-  std::string profile_id;  // of the latest pass_completed
+  std::string profile_id;                   // of the latest pass_completed
   TimeMs started_at = 0, completed_at = 0;  // min / max occurred_at over every pass_completed
   std::array<std::optional<PassRecord>, 3> passes;
 
@@ -157,7 +157,10 @@ void WriteTotals(JsonWriter& w, const FileRecord& f) {
   w.Field("total_tokens", tokens).Field("total_cost_usd", FromMicros(cost_micros));
   w.Field("total_processing_time_ms", time_ms).Field("entities_extracted_total", entities);
   w.Key("overall_confidence_score");
-  if (confidences > 0) w.Double(confidence.Mean(confidences)); else w.Null();
+  if (confidences > 0)
+    w.Double(confidence.Mean(confidences));
+  else
+    w.Null();
   w.Field("manual_review_required", manual_review);
 }
 
@@ -180,8 +183,8 @@ void WriteFileFields(JsonWriter& w, std::string_view shell_file_id, const FileRe
 }  // namespace
 
 bool IsFileStatus(std::string_view status) {
-  return status == "failed" || status == "complete_pipeline" || status == "pass1_pass2" ||
-         status == "pass1_only" || status == "pending";
+  return status == "failed" || status == "complete_pipeline" || status == "pass1_pass2" || status == "pass1_only" ||
+         status == "pending";
 }
 
 Result<std::string> FileJson(const ViewReader& view, std::string_view store_id, std::string_view shell_file_id) {
@@ -233,7 +236,10 @@ Result<std::string> FilesJson(const ViewReader& view, std::string_view store_id,
     w.EndObject();
   }
   w.EndArray().Key("next_cursor");
-  if (more) w.String(HexEncode(page.back().first)); else w.Null();
+  if (more)
+    w.String(HexEncode(page.back().first));
+  else
+    w.Null();
   w.EndObject();
   return out;
 }

@@ -6,10 +6,14 @@ namespace tally::quality {
 
 std::string_view StatusName(ConversationStatus status) {
   switch (status) {
-    case ConversationStatus::kResolved: return "resolved";
-    case ConversationStatus::kEscalated: return "escalated";
-    case ConversationStatus::kAbandoned: return "abandoned";
-    case ConversationStatus::kOpen: break;
+    case ConversationStatus::kResolved:
+      return "resolved";
+    case ConversationStatus::kEscalated:
+      return "escalated";
+    case ConversationStatus::kAbandoned:
+      return "abandoned";
+    case ConversationStatus::kOpen:
+      break;
   }
   return "open";
 }

@@ -102,13 +102,26 @@ void ApplyConversationEvent(const Event& e, FoldState& state) {
         c.customer_id = e.customer_id;
       }
       break;
-    case EventType::kMessageSent: ApplyMessage(e, c, state); break;
-    case EventType::kConversationResolved: c.status = ConversationStatus::kResolved; break;
-    case EventType::kConversationEscalated: c.status = ConversationStatus::kEscalated; break;
-    case EventType::kConversationAbandoned: c.status = ConversationStatus::kAbandoned; break;
-    case EventType::kQualityScored: ApplyQualityScore(e, c, state); break;
-    case EventType::kAnalysisScored: ApplyAnalysis(e, state); break;
-    default: break;
+    case EventType::kMessageSent:
+      ApplyMessage(e, c, state);
+      break;
+    case EventType::kConversationResolved:
+      c.status = ConversationStatus::kResolved;
+      break;
+    case EventType::kConversationEscalated:
+      c.status = ConversationStatus::kEscalated;
+      break;
+    case EventType::kConversationAbandoned:
+      c.status = ConversationStatus::kAbandoned;
+      break;
+    case EventType::kQualityScored:
+      ApplyQualityScore(e, c, state);
+      break;
+    case EventType::kAnalysisScored:
+      ApplyAnalysis(e, state);
+      break;
+    default:
+      break;
   }
   state.Put(key, c.Encode());
 }

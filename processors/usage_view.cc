@@ -16,7 +16,9 @@ struct Totals {
   int64_t cost_micros = 0;
   uint64_t files = 0;  // monthly rows only
 
-  std::string Encode() const { return ValueWriter().U8(kVersion).U64(count).I64(tokens).I64(cost_micros).U64(files).Take(); }
+  std::string Encode() const {
+    return ValueWriter().U8(kVersion).U64(count).I64(tokens).I64(cost_micros).U64(files).Take();
+  }
   static std::optional<Totals> Decode(std::string_view value) {
     ValueReader r(value);
     Totals t;
@@ -94,21 +96,21 @@ Result<std::string> UsageDailyJson(const ViewReader& view, std::string_view stor
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Field("as_of_seq", view.as_of_seq()).Key("rows").BeginArray();
-  Status scan = view.Scan(prefix + DayKeyPart(from), prefix + DayKeyPart(to + 1),
-                          [&](std::string_view key, std::string_view value) {
-    std::string_view rest = key.substr(prefix.size());
-    if (rest.size() < 4) return true;
-    DayNum day = GetOrderedI32(rest);
-    rest.remove_prefix(4);
-    std::optional<std::string> service = ConsumeOrderedString(&rest);
-    std::optional<std::string> operation = ConsumeOrderedString(&rest);
-    std::optional<Totals> t = Totals::Decode(value);
-    if (!service || !operation || !t) return true;
-    w.BeginObject().Field("date", FormatDate(day)).Field("service", *service).Field("operation", *operation);
-    w.Field("count", t->count).Field("total_tokens", t->tokens);
-    w.Field("total_cost_usd", FromMicros(t->cost_micros)).EndObject();
-    return true;
-  });
+  Status scan = view.Scan(
+      prefix + DayKeyPart(from), prefix + DayKeyPart(to + 1), [&](std::string_view key, std::string_view value) {
+        std::string_view rest = key.substr(prefix.size());
+        if (rest.size() < 4) return true;
+        DayNum day = GetOrderedI32(rest);
+        rest.remove_prefix(4);
+        std::optional<std::string> service = ConsumeOrderedString(&rest);
+        std::optional<std::string> operation = ConsumeOrderedString(&rest);
+        std::optional<Totals> t = Totals::Decode(value);
+        if (!service || !operation || !t) return true;
+        w.BeginObject().Field("date", FormatDate(day)).Field("service", *service).Field("operation", *operation);
+        w.Field("count", t->count).Field("total_tokens", t->tokens);
+        w.Field("total_cost_usd", FromMicros(t->cost_micros)).EndObject();
+        return true;
+      });
   if (!scan.ok()) return scan;
   w.EndArray().EndObject();
   return out;

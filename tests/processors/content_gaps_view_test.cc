@@ -100,12 +100,12 @@ TEST_F(ContentGapsViewTest, FirstFiveDistinctQuestions) {
 }
 
 TEST_F(ContentGapsViewTest, ResolvedTopicHitAgainIsIdentifiedInProgressStays) {
-  state_.Fold(processor_, {Retrieved("x", "q", 0.1, "2026-11-20T10:00:00Z"), StatusChange("X", GapStatus::kResolved),
-                           Retrieved("y", "q", 0.1, "2026-11-20T10:00:00Z"),
-                           StatusChange("y", GapStatus::kInProgress)});
+  state_.Fold(processor_,
+              {Retrieved("x", "q", 0.1, "2026-11-20T10:00:00Z"), StatusChange("X", GapStatus::kResolved),
+               Retrieved("y", "q", 0.1, "2026-11-20T10:00:00Z"), StatusChange("y", GapStatus::kInProgress)});
   EXPECT_THAT(Gaps(GapStatus::kResolved), HasSubstr("\"topic\":\"x\""));
-  state_.Fold(processor_, {Retrieved("x", "q", 0.1, "2026-11-20T11:00:00Z"),
-                           Retrieved("y", "q", 0.1, "2026-11-20T11:00:00Z")});
+  state_.Fold(processor_,
+              {Retrieved("x", "q", 0.1, "2026-11-20T11:00:00Z"), Retrieved("y", "q", 0.1, "2026-11-20T11:00:00Z")});
   std::string json = Gaps();
   EXPECT_THAT(json, HasSubstr("\"status\":\"identified\"}"));
   EXPECT_THAT(Gaps(GapStatus::kIdentified), HasSubstr("\"topic\":\"x\""));
@@ -121,9 +121,10 @@ TEST_F(ContentGapsViewTest, StatusChangeBeforeAnyHitIsHiddenThenOverriddenByTheF
 }
 
 TEST_F(ContentGapsViewTest, SortedByFrequencyThenTopicAndPagedWithCursors) {
-  state_.Fold(processor_, {Retrieved("b", "q", 0.1, "2026-11-20T10:00:00Z"), Retrieved("a", "q", 0.1, "2026-11-20T10:00:00Z"),
-                           Retrieved("c", "q", 0.1, "2026-11-20T10:00:00Z"), Retrieved("c", "q", 0.1, "2026-11-20T10:00:00Z"),
-                           Retrieved("d", "q", 0.1, "2026-11-20T10:00:00Z")});
+  state_.Fold(processor_,
+              {Retrieved("b", "q", 0.1, "2026-11-20T10:00:00Z"), Retrieved("a", "q", 0.1, "2026-11-20T10:00:00Z"),
+               Retrieved("c", "q", 0.1, "2026-11-20T10:00:00Z"), Retrieved("c", "q", 0.1, "2026-11-20T10:00:00Z"),
+               Retrieved("d", "q", 0.1, "2026-11-20T10:00:00Z")});
   std::string first = Gaps(std::nullopt, 2);
   EXPECT_EQ(ValueAfter(first, "topic", 0), "\"c\"");
   EXPECT_EQ(ValueAfter(first, "topic", 1), "\"a\"");

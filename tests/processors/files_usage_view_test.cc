@@ -140,11 +140,11 @@ class UsageViewTest : public ::testing::Test {
 };
 
 TEST_F(UsageViewTest, DailyRowsFromBothEventKindsWithExactMoney) {
-  state_.Fold(processor_, {Usage("search", "embed", 10, 0.1, "2026-11-20T10:00:00Z"),
-                           Usage("search", "embed", 20, 0.2, "2026-11-20T11:00:00Z"),
-                           Pass("f1", 1, false, "2026-11-20T12:00:00Z", 5, 0.01),
-                           Pass("f1", 1, true, "2026-11-20T13:00:00Z", 6, 0.02),
-                           Usage("chat", "reply", 1, 0.5, "2026-11-21T00:00:00Z")});
+  state_.Fold(
+      processor_,
+      {Usage("search", "embed", 10, 0.1, "2026-11-20T10:00:00Z"),
+       Usage("search", "embed", 20, 0.2, "2026-11-20T11:00:00Z"), Pass("f1", 1, false, "2026-11-20T12:00:00Z", 5, 0.01),
+       Pass("f1", 1, true, "2026-11-20T13:00:00Z", 6, 0.02), Usage("chat", "reply", 1, 0.5, "2026-11-21T00:00:00Z")});
   std::string json = Daily("2026-11-20", "2026-11-21");
   EXPECT_EQ(json,
             "{\"as_of_seq\":5,\"rows\":["
@@ -158,13 +158,12 @@ TEST_F(UsageViewTest, DailyRowsFromBothEventKindsWithExactMoney) {
 }
 
 TEST_F(UsageViewTest, MonthlyRowsPerProfileCountDistinctFiles) {
-  state_.Fold(processor_, {Pass("f1", 1, true, "2026-11-01T00:00:00Z", 1, 0.1),
-                           Pass("f1", 2, true, "2026-11-30T23:59:59Z", 1, 0.2),
-                           Pass("f2", 1, true, "2026-11-10T00:00:00Z", 1, 0.1),
-                           Pass("f1", 3, true, "2026-12-01T00:00:00Z", 1, 0.1),
-                           Pass("f3", 1, true, "2026-11-10T00:00:00Z", 1, 0.1, "p0"),
-                           Usage("chat", "reply", 7, 0.25, "2026-11-05T00:00:00Z"),
-                           Usage("chat", "reply", 7, 0.25, "2026-11-05T00:00:00Z", "p1")});
+  state_.Fold(processor_,
+              {Pass("f1", 1, true, "2026-11-01T00:00:00Z", 1, 0.1), Pass("f1", 2, true, "2026-11-30T23:59:59Z", 1, 0.2),
+               Pass("f2", 1, true, "2026-11-10T00:00:00Z", 1, 0.1), Pass("f1", 3, true, "2026-12-01T00:00:00Z", 1, 0.1),
+               Pass("f3", 1, true, "2026-11-10T00:00:00Z", 1, 0.1, "p0"),
+               Usage("chat", "reply", 7, 0.25, "2026-11-05T00:00:00Z"),
+               Usage("chat", "reply", 7, 0.25, "2026-11-05T00:00:00Z", "p1")});
   std::string json = Monthly("2026-11");
   EXPECT_EQ(json,
             "{\"as_of_seq\":7,\"rows\":["

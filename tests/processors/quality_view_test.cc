@@ -1,9 +1,9 @@
 #include "processors/quality_view.h"
 
-#include <cmath>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "processors/conversation_view.h"
 #include "tests/processors/view_test_util.h"
@@ -84,8 +84,8 @@ class QualityViewTest : public ::testing::Test {
 // Day D: customer 10:00:00, agent 10:00:30 (30 s), customer 10:01:00, ai 10:02:00 (60 s).
 std::vector<Event> TwoResponsesOn20th() {
   return {Started("c1", "cust1", "2026-11-20T09:59:00Z"), Message("c1", Sender::kCustomer, "2026-11-20T10:00:00Z"),
-          Message("c1", Sender::kAgent, "2026-11-20T10:00:30Z"), Message("c1", Sender::kCustomer, "2026-11-20T10:01:00Z"),
-          Message("c1", Sender::kAi, "2026-11-20T10:02:00Z")};
+          Message("c1", Sender::kAgent, "2026-11-20T10:00:30Z"),
+          Message("c1", Sender::kCustomer, "2026-11-20T10:01:00Z"), Message("c1", Sender::kAi, "2026-11-20T10:02:00Z")};
 }
 
 TEST_F(QualityViewTest, DailyAnalysisDerivesPillarsAndCsiWithDefaultWeights) {
@@ -118,8 +118,8 @@ TEST_F(QualityViewTest, WeightsConfiguredAfterTheAnalysisChangeTheAnswer) {
 }
 
 TEST_F(QualityViewTest, OneMessageDayHasNullTimesAndCsiOverTheOtherPillars) {
-  state_.Fold(processor_, {Message("c1", Sender::kCustomer, "2026-11-20T10:00:00Z"),
-                           Analysis("c1", "2026-11-20", 6, -1, 4, 2, 4)});
+  state_.Fold(processor_,
+              {Message("c1", Sender::kCustomer, "2026-11-20T10:00:00Z"), Analysis("c1", "2026-11-20", 6, -1, 4, 2, 4)});
   std::string json = Conversation("c1");
   EXPECT_EQ(ValueAfter(json, "first_response_time_s"), "null");
   EXPECT_EQ(ValueAfter(json, "avg_response_time_s"), "null");
@@ -133,9 +133,9 @@ TEST_F(QualityViewTest, OneMessageDayHasNullTimesAndCsiOverTheOtherPillars) {
 }
 
 TEST_F(QualityViewTest, LateMessageChangesTheDaySummary) {
-  state_.Fold(processor_, {Message("c1", Sender::kCustomer, "2026-11-20T10:00:00Z"),
-                           Message("c1", Sender::kAgent, "2026-11-20T10:01:00Z"),
-                           Analysis("c1", "2026-11-20", 5, 0, 5, 5, 4)});
+  state_.Fold(processor_,
+              {Message("c1", Sender::kCustomer, "2026-11-20T10:00:00Z"),
+               Message("c1", Sender::kAgent, "2026-11-20T10:01:00Z"), Analysis("c1", "2026-11-20", 5, 0, 5, 5, 4)});
   std::string before = Conversation("c1");
   EXPECT_EQ(NumberAfter(before, "total_handling_time_min"), 1);
   // A message logged later but stamped at 09:50 widens the day's handling time.
@@ -154,10 +154,10 @@ TEST_F(QualityViewTest, LaterAnalysisForTheSameDateReplacesTheScores) {
 }
 
 TEST_F(QualityViewTest, PreviousDaysCustomerMessageDoesNotStartAResponse) {
-  state_.Fold(processor_, {Message("c1", Sender::kCustomer, "2026-11-19T23:59:00Z"),
-                           Message("c1", Sender::kAgent, "2026-11-20T00:01:00Z"),
-                           Message("c1", Sender::kAgent, "2026-11-20T00:02:00Z"),
-                           Analysis("c1", "2026-11-20", 5, 0, 5, 5, 4)});
+  state_.Fold(
+      processor_,
+      {Message("c1", Sender::kCustomer, "2026-11-19T23:59:00Z"), Message("c1", Sender::kAgent, "2026-11-20T00:01:00Z"),
+       Message("c1", Sender::kAgent, "2026-11-20T00:02:00Z"), Analysis("c1", "2026-11-20", 5, 0, 5, 5, 4)});
   std::string json = Conversation("c1");
   EXPECT_EQ(ValueAfter(json, "first_response_time_s"), "null");
   EXPECT_EQ(ValueAfter(json, "avg_response_time_s"), "null");
@@ -233,10 +233,10 @@ TEST_F(QualityViewTest, UnknownStoreAnswersZeroFilledRows) {
 }
 
 TEST_F(QualityViewTest, NegativeResponseIsNotCountedButEndsTheRun) {
-  state_.Fold(processor_, {Message("c1", Sender::kCustomer, "2026-11-20T10:05:00Z"),
-                           Message("c1", Sender::kAgent, "2026-11-20T10:00:00Z"),
-                           Message("c1", Sender::kAgent, "2026-11-20T10:06:00Z"),
-                           Analysis("c1", "2026-11-20", 5, 0, 5, 5, 4)});
+  state_.Fold(
+      processor_,
+      {Message("c1", Sender::kCustomer, "2026-11-20T10:05:00Z"), Message("c1", Sender::kAgent, "2026-11-20T10:00:00Z"),
+       Message("c1", Sender::kAgent, "2026-11-20T10:06:00Z"), Analysis("c1", "2026-11-20", 5, 0, 5, 5, 4)});
   std::string json = Conversation("c1");
   EXPECT_EQ(ValueAfter(json, "first_response_time_ms"), "null");
   EXPECT_EQ(ValueAfter(json, "first_response_time_s"), "null");
