@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <random>
 
 #include "core/event_codec.h"
 #include "tests/core/validator_cases.h"
@@ -59,6 +60,46 @@ TEST(WireEventTest, SameVerdictAsJsonForEveryCase) {
       EXPECT_EQ(std::get<Rejection>(wire).quarantine_store, rejection->quarantine_store);
     }
   }
+}
+
+// Seeded random damage to every case (byte flips, deletions, duplications): the two paths must still agree,
+// and nothing may crash.
+TEST(WireEventTest, SameVerdictAsJsonUnderRandomMutation) {
+  ValidationContext ctx = CaseContext();
+  std::mt19937 rng(7);
+  const std::string alphabet = "{}[]\",:0123456789.eE-+ \\untrfalsx\x80\xff";
+  int compared = 0;
+  for (const auto& c : LoadValidatorCases("cases.txt")) {
+    if (c.raw.size() > 4096) continue;
+    for (int round = 0; round < 40; ++round) {
+      std::string raw = c.raw;
+      for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !raw.empty(); --edits) {
+        size_t at = rng() % raw.size();
+        switch (rng() % 3) {
+          case 0: raw[at] = alphabet[rng() % alphabet.size()]; break;
+          case 1: raw.erase(at, 1 + rng() % 4); break;
+          default: raw.insert(at, raw.substr(at, 1 + rng() % 8)); break;
+        }
+      }
+      ValidationResult json = ValidateJsonEvent(raw, ctx);
+      Status converted;
+      ValidationResult wire = ValidateViaWire(raw, ctx, &converted);
+      if (!converted.ok()) {
+        ASSERT_EQ(VerdictName(json), "malformed") << raw;
+        continue;
+      }
+      ++compared;
+      ASSERT_EQ(VerdictName(wire), VerdictName(json)) << raw << "\n" << VerdictMessage(wire) << " vs "
+                                                      << VerdictMessage(json);
+      if (VerdictName(json) != "too_large") {
+        ASSERT_EQ(VerdictMessage(wire), VerdictMessage(json)) << raw;
+      }
+      if (auto* event = std::get_if<Event>(&json)) {
+        ASSERT_EQ(std::get<Event>(wire), *event) << raw;
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000);
 }
 
 TEST(WireEventTest, UnmappableValuesTravelInUnknownFields) {
