@@ -17,7 +17,11 @@ Status FromRocks(const rocksdb::Status& status, std::string_view what) {
     }
     return Status(Code::kIoError, detail);
   }
-  if (status.IsInvalidArgument()) return Status(Code::kInternal, detail);
+  if (status.IsInvalidArgument()) {
+    // Opening a missing directory without create_if_missing is reported as an invalid argument.
+    if (detail.find("does not exist") != std::string::npos) return Status(Code::kNotFound, detail);
+    return Status(Code::kInternal, detail);
+  }
   if (status.IsBusy() || status.IsTryAgain() || status.IsShutdownInProgress()) {
     return Status(Code::kUnavailable, detail);
   }

@@ -2,7 +2,7 @@
 // and the view state of every processor. Nothing outside storage/ sees RocksDB types except through the
 // optional Env hook used by fault-injection tests.
 //
-// Column families and key layouts are documented in docs/architecture.md ("Key layouts").
+// Column families, key layouts, the durability rule and failure handling are documented in docs/storage.md.
 #pragma once
 
 #include <cstdint>

@@ -265,7 +265,9 @@ TEST(StorageTest, MissingDirectoryWithoutCreateIsAnError) {
   TempDir dir;
   StorageOptions options = OptionsFor(dir.Sub("absent"));
   options.create_if_missing = false;
-  EXPECT_FALSE(Storage::Open(options).ok());
+  auto missing = Storage::Open(options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound) << missing.status().ToString();
 }
 
 }  // namespace
