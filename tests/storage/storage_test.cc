@@ -272,3 +272,38 @@ TEST(StorageTest, MissingDirectoryWithoutCreateIsAnError) {
 
 }  // namespace
 }  // namespace tally::storage_test
+
+namespace tally::storage_test {
+namespace {
+
+TEST(StorageTest, AsyncDurabilityAcksAndSyncsOnAnInterval) {
+  testing::TempDir dir;
+  StorageOptions options = OptionsFor(dir.path());
+  options.durability = Durability::kAsync;
+  options.async_sync_interval_ms = 5;
+  auto storage = OpenOrDie(options);
+  AppendResult r = storage->AppendAndWait(MakeEvents("s", "a", 3));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.last_seq, 3u);
+  EXPECT_TRUE(testing::WaitFor([&] { return storage->Stats().fsyncs >= 1; }))
+      << "the syncer fsyncs the WAL after an unsynced write";
+  ASSERT_TRUE(storage->Close().ok());
+  auto reopened = OpenOrDie(OptionsFor(dir.path()));
+  EXPECT_EQ(reopened->LogHead(), 3u);
+}
+
+TEST(StorageTest, GroupsNeverExceedMaxGroupEventsButKeepRequestsWhole) {
+  testing::TempDir dir;
+  StorageOptions options = OptionsFor(dir.path());
+  options.max_group_events = 4;
+  auto storage = OpenOrDie(options);
+  // A request larger than the cap still goes through whole, in one group.
+  AppendResult big = storage->AppendAndWait(MakeEvents("s", "big", 10));
+  ASSERT_TRUE(big.status.ok());
+  EXPECT_EQ(big.first_seq, 1u);
+  EXPECT_EQ(big.last_seq, 10u);
+  EXPECT_EQ(storage->Stats().groups_committed, 1u);
+}
+
+}  // namespace
+}  // namespace tally::storage_test
