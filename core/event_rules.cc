@@ -46,52 +46,58 @@ std::string RangeText(const FieldSpec& spec) {
 
 bool IsString(const JsonValue& v) { return v.kind == JsonKind::kString; }
 
-// Checks one present field's value against its rule; returns the invalid_value message, or "" when fine.
-// occurred_at is judged separately (it needs the clock and the skew correction).
-std::string CheckValue(FieldId id, const JsonValue& v) {
-  const FieldSpec& spec = SpecOf(id);
+// The string-valued rules; returns the invalid_value message, or "" when the value is fine.
+std::string CheckStringValue(const FieldSpec& spec, const JsonValue& v) {
   std::string_view name = spec.name;
+  bool str = IsString(v);
   switch (spec.rule) {
-    case FieldRule::kEventId:
-    case FieldRule::kName:
-      if (IsString(v) && !v.string.empty() && v.string.size() <= kMaxIdBytes) return "";
-      return fmt::format("{} must be a string of 1-{} bytes", name, kMaxIdBytes);
     case FieldRule::kStoreId:
-      if (IsString(v) && IsValidStoreId(v.string)) return "";
+      if (str && IsValidStoreId(v.string)) return "";
       return fmt::format("store_id must be a string of 1-{} bytes of [A-Za-z0-9_.:-]", kMaxIdBytes);
     case FieldRule::kFreeText:
-      if (IsString(v) && v.string.size() <= kMaxFreeTextBytes) return "";
+      if (str && v.string.size() <= kMaxFreeTextBytes) return "";
       return fmt::format("{} must be a string of at most {} bytes", name, kMaxFreeTextBytes);
+    case FieldRule::kSender:
+      if (str && SenderFromName(v.string)) return "";
+      return "sender must be one of customer, agent, ai";
+    case FieldRule::kResolvedBy:
+      if (str && ResolvedByFromName(v.string)) return "";
+      return "resolved_by must be one of agent, ai";
+    case FieldRule::kGapStatus:
+      if (str && GapStatusFromName(v.string)) return "";
+      return "status must be one of identified, in_progress, resolved";
+    case FieldRule::kDate:
+      if (str && ParseDate(v.string)) return "";
+      return fmt::format("{} must be a date YYYY-MM-DD", name);
+    case FieldRule::kTimezone:
+      if (str && IsTimezoneName(v.string)) return "";
+      return "timezone must be an IANA time zone name such as Europe/Paris";
+    default:  // kEventId, kName
+      if (str && !v.string.empty() && v.string.size() <= kMaxIdBytes) return "";
+      return fmt::format("{} must be a string of 1-{} bytes", name, kMaxIdBytes);
+  }
+}
+
+// Checks one present field's value against its rule; returns the invalid_value message, or "" when fine.
+// type and occurred_at are judged separately (the latter needs the clock and the skew correction).
+std::string CheckValue(FieldId id, const JsonValue& v) {
+  const FieldSpec& spec = SpecOf(id);
+  switch (spec.rule) {
+    case FieldRule::kNumber:
+      if (v.IsFiniteNumber() && v.number >= spec.min && v.number <= spec.max) return "";
+      return fmt::format("{} must be a number {}", spec.name, RangeText(spec));
+    case FieldRule::kInteger: {
+      auto as_double = static_cast<double>(v.integer);
+      bool ok = v.kind == JsonKind::kInteger && v.int_fits && as_double >= spec.min && as_double <= spec.max;
+      if (ok) return "";
+      return fmt::format("{} must be an integer {}", spec.name, RangeText(spec));
+    }
+    case FieldRule::kBool:
+      if (v.kind == JsonKind::kBool) return "";
+      return fmt::format("{} must be true or false", spec.name);
     case FieldRule::kProperties:
       if (v.kind == JsonKind::kObject) return "";
       return "properties must be a JSON object";
-    case FieldRule::kSender:
-      if (IsString(v) && SenderFromName(v.string)) return "";
-      return "sender must be one of customer, agent, ai";
-    case FieldRule::kResolvedBy:
-      if (IsString(v) && ResolvedByFromName(v.string)) return "";
-      return "resolved_by must be one of agent, ai";
-    case FieldRule::kGapStatus:
-      if (IsString(v) && GapStatusFromName(v.string)) return "";
-      return "status must be one of identified, in_progress, resolved";
-    case FieldRule::kNumber:
-      if (v.IsFiniteNumber() && v.number >= spec.min && v.number <= spec.max) return "";
-      return fmt::format("{} must be a number {}", name, RangeText(spec));
-    case FieldRule::kInteger:
-      if (v.kind == JsonKind::kInteger && v.int_fits && static_cast<double>(v.integer) >= spec.min &&
-          static_cast<double>(v.integer) <= spec.max) {
-        return "";
-      }
-      return fmt::format("{} must be an integer {}", name, RangeText(spec));
-    case FieldRule::kBool:
-      if (v.kind == JsonKind::kBool) return "";
-      return fmt::format("{} must be true or false", name);
-    case FieldRule::kDate:
-      if (IsString(v) && ParseDate(v.string)) return "";
-      return fmt::format("{} must be a date YYYY-MM-DD", name);
-    case FieldRule::kTimezone:
-      if (IsString(v) && IsTimezoneName(v.string)) return "";
-      return "timezone must be an IANA time zone name such as Europe/Paris";
     case FieldRule::kCsiWeights:
       if (ReadCsiWeights(v)) return "";
       return "csi_weights must be an object of effectiveness, effort, efficiency and empathy, each a number "
@@ -99,8 +105,9 @@ std::string CheckValue(FieldId id, const JsonValue& v) {
     case FieldRule::kType:
     case FieldRule::kOccurredAt:
       return "";
+    default:
+      return CheckStringValue(spec, v);
   }
-  return "";
 }
 
 // Judges the order of §1.3 for one event whose type is known. Kept as a class so each step is a short method
