@@ -17,6 +17,7 @@ namespace {
 struct ServeFlags {
   net::ServerOptions server;
   std::string durability = "sync";
+  std::string log_level;  // empty: the root --log-level
   int64_t idle_timeout_ms = 60'000;
   int64_t handshake_timeout_ms = 10'000;
 };
@@ -53,7 +54,9 @@ sigset_t BlockStopSignals() {
 }
 
 int RunServe(ServeFlags& f) {
+  // Logs go to stderr: stdout carries the "listening ..." line that scripts and tests parse.
   spdlog::set_default_logger(spdlog::stderr_color_mt("tally-serve"));
+  if (!f.log_level.empty()) spdlog::set_level(spdlog::level::from_str(f.log_level));
   if (f.durability != "sync" && f.durability != "async") {
     std::fprintf(stderr, "error: --durability must be sync or async\n");
     return 2;
@@ -93,6 +96,7 @@ const CommandRegistrar kRegistrar([](CLI::App& root) {
       ->capture_default_str();
   sub->add_option("--auth", flags->server.auth_file, "Tokens file; without it only loopback addresses are allowed");
   sub->add_option("--durability", flags->durability, "sync (fsync before ack) or async")->capture_default_str();
+  sub->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default: info)");
   AddLimitFlags(sub, *flags);
   return Command{sub, [flags] { return RunServe(*flags); }};
 });
