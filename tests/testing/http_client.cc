@@ -1,5 +1,7 @@
 #include "tests/testing/http_client.h"
 
+#include <fstream>
+
 #include <functional>
 #include <ostream>
 #include <sstream>
@@ -11,6 +13,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+
+#include "core/json_reader.h"
 
 namespace tally::testing {
 
@@ -182,6 +186,65 @@ void HttpClient::Close() {
 HttpReply HttpRequestOnce(uint16_t port, const HttpCall& call) {
   HttpClient client(port);
   return client.Send(call);
+}
+
+std::string UrlEncode(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      unsigned char u = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::optional<JsonValue> FindMember(JsonReader& reader, std::string_view object, std::string_view key) {
+  std::vector<JsonMember> members;
+  if (!reader.ParseObject(object, &members).ok()) return std::nullopt;
+  for (const JsonMember& m : members) {
+    if (m.key == key) return m.value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> JsonMemberRaw(std::string_view object, std::string_view key) {
+  JsonReader reader;
+  auto value = FindMember(reader, object, key);
+  if (!value) return std::nullopt;
+  return std::string(value->raw);
+}
+
+std::optional<std::string> JsonMemberString(std::string_view object, std::string_view key) {
+  JsonReader reader;
+  auto value = FindMember(reader, object, key);
+  if (!value || value->kind != JsonKind::kString) return std::nullopt;
+  return std::string(value->string);
+}
+
+std::optional<uint64_t> JsonMemberUint(std::string_view object, std::string_view key) {
+  JsonReader reader;
+  auto value = FindMember(reader, object, key);
+  if (!value || value->kind != JsonKind::kInteger || !value->int_fits || value->integer < 0) return std::nullopt;
+  return static_cast<uint64_t>(value->integer);
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 }  // namespace tally::testing

@@ -65,4 +65,17 @@ class HttpClient {
 // One request on a fresh connection.
 HttpReply HttpRequestOnce(uint16_t port, const HttpCall& call);
 
+// Percent-encodes everything but unreserved characters (RFC 3986), for path segments and query values.
+std::string UrlEncode(std::string_view text);
+
+// The raw JSON text of a top-level member of a JSON object (`"x"` for strings, quotes included), nullopt when
+// the text is not an object or has no such member.
+std::optional<std::string> JsonMemberRaw(std::string_view object, std::string_view key);
+// The same member as a string (decoded) or an unsigned integer, nullopt when absent or of another kind.
+std::optional<std::string> JsonMemberString(std::string_view object, std::string_view key);
+std::optional<uint64_t> JsonMemberUint(std::string_view object, std::string_view key);
+
+// The whole content of a file (empty when unreadable).
+std::string ReadFileText(const std::string& path);
+
 }  // namespace tally::testing
