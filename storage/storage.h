@@ -151,7 +151,9 @@ class Storage {
   virtual Status CommitState(const StateWrite& write) = 0;
 
   // --- Lifecycle ------------------------------------------------------------------------------------------
-  // Finishes queued appends, fsyncs the WAL and stops the writer. Appends after Close fail with kUnavailable.
+  // Finishes queued appends, fsyncs the WAL and stops the writer. Appends after Close fail with kUnavailable;
+  // reads after Close fail with kUnavailable too, but Close must not race with reads or live snapshots (stop
+  // the readers first). Idempotent; the destructor calls it.
   virtual Status Close() = 0;
   // Approximate on-disk sizes per column family, for /metrics.
   virtual std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() = 0;
