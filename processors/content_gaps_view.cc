@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "processors/decimal_sum.h"
 #include "processors/view_codec.h"
 
 namespace tally {
@@ -17,7 +18,7 @@ constexpr uint8_t kVersion = 1;
 struct GapRecord {
   std::string display;  // the first hit's spelling, trimmed and collapsed
   uint64_t frequency = 0;
-  ExactSum confidence;
+  DecimalSum confidence;
   std::vector<std::string> examples;  // first distinct queries, byte for byte
   TimeMs first_seen = 0, last_seen = 0;
   GapStatus status = GapStatus::kIdentified;
@@ -37,7 +38,7 @@ struct GapRecord {
     if (r.U8() != kVersion) return std::nullopt;
     g.display = r.Str();
     g.frequency = r.U64();
-    g.confidence = ExactSum::Read(r);
+    g.confidence = DecimalSum::Read(r);
     uint64_t n = r.U64();
     for (uint64_t i = 0; i < n && i < kExampleQuestions && r.ok(); ++i) g.examples.push_back(r.Str());
     g.first_seen = r.I64();

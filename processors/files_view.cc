@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "processors/decimal_sum.h"
 #include "processors/view_codec.h"
 
 namespace tally {
@@ -139,7 +140,7 @@ void WritePass(JsonWriter& w, const std::optional<PassRecord>& p) {
 
 void WriteTotals(JsonWriter& w, const FileRecord& f) {
   int64_t tokens = 0, cost_micros = 0, time_ms = 0, entities = 0;
-  ExactSum confidence;
+  DecimalSum confidence;
   uint64_t confidences = 0;
   bool manual_review = false;
   for (const auto& p : f.passes) {

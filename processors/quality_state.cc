@@ -123,10 +123,10 @@ std::optional<QualityDay> QualityDay::Decode(std::string_view value) {
   QualityDay d;
   if (r.U8() != kVersion) return std::nullopt;
   d.scored = r.U64();
-  d.overall = ExactSum::Read(r);
-  d.helpfulness = ExactSum::Read(r);
-  d.accuracy = ExactSum::Read(r);
-  d.politeness = ExactSum::Read(r);
+  d.overall = DecimalSum::Read(r);
+  d.helpfulness = DecimalSum::Read(r);
+  d.accuracy = DecimalSum::Read(r);
+  d.politeness = DecimalSum::Read(r);
   return Finish(r, d);
 }
 

@@ -22,6 +22,7 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "processors/decimal_sum.h"
 #include "processors/view_codec.h"
 #include "processors/view_reader.h"
 
@@ -70,7 +71,7 @@ struct AnalysisScores {
 
 struct QualityDay {
   uint64_t scored = 0;
-  ExactSum overall, helpfulness, accuracy, politeness;
+  DecimalSum overall, helpfulness, accuracy, politeness;
 
   std::string Encode() const;
   static std::optional<QualityDay> Decode(std::string_view value);

@@ -142,7 +142,7 @@ namespace {
 Result<std::optional<double>> AverageCsi(const ViewReader& view, std::string_view store, DayNum day,
                                          const CsiWeights& weights) {
   std::string prefix = quality::AnalysedOnPrefix(store, day);
-  ExactSum sum;
+  DecimalSum sum;
   uint64_t n = 0;
   Status failure;
   Status scan = view.ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
@@ -172,7 +172,7 @@ Result<std::optional<double>> AverageCsi(const ViewReader& view, std::string_vie
 }
 
 void WriteQualityRow(JsonWriter& w, DayNum day, const QualityDay& d, std::optional<double> csi) {
-  auto mean = [&](const ExactSum QualityDay::*field) -> std::optional<double> {
+  auto mean = [&](const DecimalSum QualityDay::*field) -> std::optional<double> {
     if (d.scored == 0) return std::nullopt;
     return (d.*field).Mean(d.scored);
   };

@@ -64,7 +64,7 @@ TEST_F(ContentGapsViewTest, HitsBelowTheDefaultThresholdOnly) {
                            Retrieved("billing", "q3", 0.4, "2026-11-20T10:02:00Z")});
   std::string json = Gaps();
   EXPECT_EQ(NumberAfter(json, "frequency"), 2);
-  EXPECT_DOUBLE_EQ(NumberAfter(json, "avg_confidence"), 0.3);
+  EXPECT_EQ(NumberAfter(json, "avg_confidence"), 0.3);
   EXPECT_EQ(ValueAfter(json, "first_seen_at"), "\"2026-11-20T10:01:00.000Z\"");
   EXPECT_EQ(ValueAfter(json, "last_seen_at"), "\"2026-11-20T10:02:00.000Z\"");
   EXPECT_THAT(json, HasSubstr("\"example_questions\":[\"q2\",\"q3\"]"));

@@ -77,7 +77,7 @@ TEST_F(FilesViewTest, RetriedPassLatestWinsTimesSpanEveryAttempt) {
   EXPECT_EQ(ValueAfter(json, "total_cost_usd"), "0.27");
   EXPECT_EQ(NumberAfter(json, "total_processing_time_ms"), 3000);
   EXPECT_EQ(NumberAfter(json, "entities_extracted_total"), 4);
-  EXPECT_DOUBLE_EQ(NumberAfter(json, "overall_confidence_score"), 0.75);
+  EXPECT_EQ(NumberAfter(json, "overall_confidence_score"), 0.75);
   EXPECT_EQ(ValueAfter(json, "manual_review_required"), "false");  // only the replaced attempt said true
   EXPECT_EQ(ValueAfter(json, "processing_started_at"), "\"2026-11-20T10:00:00.000Z\"");
   EXPECT_EQ(ValueAfter(json, "processing_completed_at"), "\"2026-11-20T10:05:00.000Z\"");

@@ -208,8 +208,8 @@ TEST_F(QualityViewTest, QualityDaysAverageByOccurredDayAndLatestScoreOnDetail) {
   std::string json = Days("2026-11-20", "2026-11-22");
   EXPECT_EQ(ValueAfter(json, "date", 0), "\"2026-11-20\"");
   EXPECT_EQ(NumberAfter(json, "scored_events", 0), 2);
-  EXPECT_DOUBLE_EQ(NumberAfter(json, "avg_overall", 0), 0.85);
-  EXPECT_DOUBLE_EQ(NumberAfter(json, "avg_helpfulness", 0), 0.7);
+  EXPECT_EQ(NumberAfter(json, "avg_overall", 0), 0.85);
+  EXPECT_EQ(NumberAfter(json, "avg_helpfulness", 0), 0.7);
   EXPECT_EQ(NumberAfter(json, "avg_accuracy", 0), 0.75);
   EXPECT_EQ(NumberAfter(json, "scored_events", 1), 0);
   EXPECT_EQ(ValueAfter(json, "avg_overall", 1), "null");
