@@ -177,10 +177,24 @@ void WriteField(const Event& e, FieldId id, JsonWriter* w) {
   }
 }
 
+// A first segment big enough for the whole event, so encoding allocates (and zeroes) one small segment instead
+// of the builder's default 8 KiB.
+unsigned EstimateWords(const Event& e) {
+  size_t bytes = e.event_id.size() + e.store_id.size();
+  for (const std::optional<std::string>* s :
+       {&e.properties, &e.conversation_id, &e.customer_id, &e.channel, &e.customer_name, &e.text, &e.agent_id,
+        &e.reason, &e.query, &e.topic, &e.url, &e.shell_file_id, &e.profile_id, &e.model, &e.service,
+        &e.operation, &e.timezone}) {
+    if (*s) bytes += (*s)->size() + 8;  // NUL and padding
+  }
+  constexpr size_t kStructWords = 64;  // data and pointer sections of StoredEvent, with room to grow
+  return static_cast<unsigned>(kStructWords + bytes / sizeof(capnp::word) + 8);
+}
+
 }  // namespace
 
 std::string EncodeStoredEvent(const Event& event) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(EstimateWords(event));
   wire::StoredEvent::Builder b = message.initRoot<wire::StoredEvent>();
   b.setType(static_cast<wire::EventType>(event.type));
   b.setOccurredAtMs(event.occurred_at_ms);
@@ -195,9 +209,18 @@ Result<Event> DecodeStoredEvent(std::string_view bytes) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
     return Status(Code::kCorruption, fmt::format("stored event of {} bytes is not whole words", bytes.size()));
   }
-  // Values from the store carry no alignment guarantee; Cap'n Proto needs word alignment.
-  kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+  // Values from the store carry no alignment guarantee and Cap'n Proto needs word alignment: copy only when
+  // the bytes are misaligned.
+  size_t words = bytes.size() / sizeof(capnp::word);
+  kj::Array<capnp::word> copy;
+  kj::ArrayPtr<const capnp::word> aligned;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    aligned = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), words);
+  } else {
+    copy = kj::heapArray<capnp::word>(words);
+    std::memcpy(static_cast<void*>(copy.begin()), bytes.data(), bytes.size());
+    aligned = copy;
+  }
   Event event;
   bool enums_ok = true;
   bool trailing = false;
