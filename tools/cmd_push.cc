@@ -29,6 +29,9 @@ struct PushFlags {
   std::string token;
   std::string producer_id = "tally-push";
   size_t batch = 1000;
+  // A batch is also cut when its JSON text reaches this size, so big events stay under the server's frame
+  // limit (16 MiB by default; the Cap'n Proto form of an event is about the size of its JSON).
+  size_t batch_bytes = 4 * 1024 * 1024;
   size_t inflight = 16;
   bool sent_at = false;
   std::string file;
@@ -148,15 +151,18 @@ void SendAll(std::istream& in, net::TcpClient& client, PushState& state, const P
   std::vector<std::pair<size_t, std::string>> lines;
   std::string line;
   size_t line_no = 0;
+  size_t bytes = 0;
   uint64_t batch_seq = 1;
   bool ok = true;
   while (ok && std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    bytes += line.size();
     lines.emplace_back(line_no, std::move(line));
-    if (lines.size() >= flags.batch) {
+    if (lines.size() >= flags.batch || bytes >= flags.batch_bytes) {
       ok = SendBatch(client, state, flags, batch_seq++, lines);
       lines.clear();
+      bytes = 0;
     }
   }
   if (ok && !lines.empty()) SendBatch(client, state, flags, batch_seq, lines);
@@ -212,6 +218,8 @@ const CommandRegistrar kRegistrar([](CLI::App& root) {
   sub->add_option("--producer-id", flags->producer_id, "Name sent in Hello, for the server's logs")
       ->capture_default_str();
   sub->add_option("--batch", flags->batch, "Events per batch")->capture_default_str();
+  sub->add_option("--batch-bytes", flags->batch_bytes, "Cut a batch when its JSON reaches this many bytes")
+      ->capture_default_str();
   sub->add_option("--inflight", flags->inflight, "Batches in flight before waiting for acks")->capture_default_str();
   sub->add_flag("--sent-at", flags->sent_at, "Send the client clock so the server corrects occurred_at for skew");
   sub->add_option("file", flags->file, "NDJSON file, or - for standard input")->required();

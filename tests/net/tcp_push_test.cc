@@ -69,6 +69,26 @@ TEST_F(TcpPushTest, ReportsEachRejectedLineWithItsLineNumber) {
   EXPECT_NE(result.out.find("sender"), std::string::npos) << result.out;
 }
 
+TEST_F(TcpPushTest, BigEventsAreSplitIntoBatchesUnderTheFrameLimit) {
+  StartServer({"--max-frame-bytes", "2000000"});
+  // 100 events of ~50 KB: 5 MB in all, more than one frame may carry; push cuts batches by size.
+  std::string blob(50 * 1024, 'x');
+  std::string input;
+  for (int i = 0; i < 100; ++i) {
+    std::string event = StartedEvent("s1", "big" + std::to_string(i));
+    event.insert(event.size() - 1, R"(,"properties":{"blob":")" + blob + R"("})");
+    input += event + "\n";
+  }
+  std::string file = dir_.Sub("big.ndjson");
+  ASSERT_TRUE(WriteFile(file, input));
+  RunResult result = Push(file, {"--batch-bytes", "1000000"});
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  uint64_t accepted = 0, duplicates = 0, rejected = 0;
+  ASSERT_TRUE(ParsePushSummary(result.out, &accepted, &duplicates, &rejected)) << result.out;
+  EXPECT_EQ(accepted, 100u);
+  EXPECT_EQ(rejected, 0u);
+}
+
 TEST_F(TcpPushTest, FailsWhenTheServerIsUnreachable) {
   StartServer();
   std::string file = dir_.Sub("one.ndjson");
