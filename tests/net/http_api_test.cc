@@ -214,6 +214,8 @@ TEST_F(HttpApiServed, BadParametersAre400NamingTheParameter) {
       {s + "/usage/monthly?month=2026-13", "month"},
       {s + "/export?from=2026-11-01&to=2026-11-02&format=xml", "format"},
       {s + "/rejected?limit=0", "limit"},
+      {s + "/rejected?cursor=zzz", "cursor"},
+      {"/v1/admin/rejected?limit=5000", "limit"},
       {s + "/daily_metrics?from=2026-11-01&to=2026-11-02&min_seq=-3", "min_seq"},
       {s + "/daily_metrics?from=2026-11-01&from=2026-11-02&to=2026-11-02", "from"},
       {"/v1/admin/rebuild?view=nope", "view"},
