@@ -133,7 +133,8 @@ class Storage {
 
   // The highest sequence whose write has completed (durable under the durability mode).
   virtual uint64_t LogHead() const = 0;
-  // Calls listener(head) on the writer thread after each group commit. One listener; set before use.
+  // Calls listener(head) on the writer thread after each group commit that advanced the head, after the
+  // group's `done` callbacks. One listener; set it before the first Append. Must not block.
   virtual void SetAppendListener(std::function<void(uint64_t head)> listener) = 0;
 
   // Reads up to max_events events with seq >= from, in log order, into out (cleared first).
