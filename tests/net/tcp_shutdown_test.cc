@@ -3,7 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
-#include <set>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -75,6 +75,29 @@ TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
   }
   check.reset();
   EXPECT_EQ(restarted->Stop(), 0) << restarted->process().Stderr();
+
+  // And `tally dump` shows each acknowledged event exactly once.
+  RunResult dump = RunTally({"dump", "--data", dir.Sub("data")});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  std::map<std::string, int> seen;
+  size_t start = 0;
+  while (start < dump.out.size()) {
+    size_t end = dump.out.find('\n', start);
+    if (end == std::string::npos) end = dump.out.size();
+    std::string line = dump.out.substr(start, end - start);
+    size_t id = line.find("\"event_id\":\"");
+    if (id != std::string::npos) {
+      id += 12;
+      ++seen[line.substr(id, line.find('"', id) - id)];
+    }
+    start = end + 1;
+  }
+  for (uint64_t batch : acked) {
+    for (size_t i = 0; i < kPerBatch; ++i) {
+      std::string event_id = "b" + std::to_string(batch) + "-" + std::to_string(i);
+      ASSERT_EQ(seen[event_id], 1) << event_id;
+    }
+  }
 }
 
 }  // namespace
