@@ -178,17 +178,11 @@ struct PageItem {
 
 }  // namespace
 
-Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view store_id, std::optional<GapStatus> status,
-                                    size_t limit, std::optional<std::string_view> cursor) {
-  std::string prefix = StoreKey(store_id, 'F');
-  std::string start = prefix;
-  if (cursor) {
-    std::optional<std::string> after = HexDecode(*cursor);
-    if (!after || after->size() < 8) return Status(Code::kBadParameter, "cursor is not a content_gaps cursor");
-    start += *after;
-    start.push_back('\0');  // the smallest key after the cursor's
-  }
-  // One item more than the page, to know whether another page follows.
+namespace {
+
+// Up to limit + 1 list entries after `start` (one more than the page, to know whether another page follows).
+Result<std::vector<PageItem>> ScanOrder(const ViewReader& view, const std::string& prefix, const std::string& start,
+                                        std::optional<GapStatus> status, size_t limit) {
   std::vector<PageItem> items;
   Status scan = view.Scan(start, PrefixSuccessor(prefix), [&](std::string_view key, std::string_view value) {
     if (value.size() != 1) return true;
@@ -200,13 +194,30 @@ Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view sto
     return items.size() <= limit;
   });
   if (!scan.ok()) return scan;
-  bool more = items.size() > limit;
-  if (more) items.resize(limit);
+  return items;
+}
+
+}  // namespace
+
+Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view store_id, std::optional<GapStatus> status,
+                                    size_t limit, std::optional<std::string_view> cursor) {
+  std::string prefix = StoreKey(store_id, 'F');
+  std::string start = prefix;
+  if (cursor) {
+    std::optional<std::string> after = HexDecode(*cursor);
+    if (!after || after->size() < 8) return Status(Code::kBadParameter, "cursor is not a content_gaps cursor");
+    start += *after;
+    start.push_back('\0');  // the smallest key after the cursor's
+  }
+  Result<std::vector<PageItem>> items = ScanOrder(view, prefix, start, status, limit);
+  if (!items.ok()) return items.status();
+  bool more = items->size() > limit;
+  if (more) items->resize(limit);
 
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Field("as_of_seq", view.as_of_seq()).Key("gaps").BeginArray();
-  for (const PageItem& item : items) {
+  for (const PageItem& item : *items) {
     Result<std::optional<std::string>> raw = view.Get(GapKey(store_id, item.topic));
     if (!raw.ok()) return raw.status();
     std::optional<GapRecord> g = raw.value() ? GapRecord::Decode(**raw) : std::nullopt;
@@ -214,10 +225,11 @@ Result<std::string> ContentGapsJson(const ViewReader& view, std::string_view sto
     WriteGap(w, *g);
   }
   w.EndArray().Key("next_cursor");
-  if (more)
-    w.String(HexEncode(items.back().suffix));
-  else
+  if (more) {
+    w.String(HexEncode(items->back().suffix));
+  } else {
     w.Null();
+  }
   w.EndObject();
   return out;
 }

@@ -202,20 +202,25 @@ Result<std::string> FileJson(const ViewReader& view, std::string_view store_id, 
   return out;
 }
 
-Result<std::string> FilesJson(const ViewReader& view, std::string_view store_id, std::optional<std::string_view> status,
-                              size_t limit, std::optional<std::string_view> cursor) {
-  std::string prefix = FilePrefix(store_id);
-  std::string start = prefix;
-  if (cursor) {
-    std::optional<std::string> after = HexDecode(*cursor);
-    std::string_view probe = after ? std::string_view(*after) : std::string_view();
-    if (!after || !ConsumeOrderedString(&probe) || !probe.empty()) {
-      return Status(Code::kBadParameter, "cursor is not a files cursor");
-    }
-    start += *after;
-    start.push_back('\0');  // the smallest key after the cursor's
+namespace {
+
+using FilePage = std::vector<std::pair<std::string, FileRecord>>;  // (key suffix, record)
+
+// The scan start after a cursor (a previous page's next_cursor), or kBadParameter.
+Result<std::string> StartAfter(const std::string& prefix, std::optional<std::string_view> cursor) {
+  if (!cursor) return prefix;
+  std::optional<std::string> after = HexDecode(*cursor);
+  std::string_view probe = after ? std::string_view(*after) : std::string_view();
+  if (!after || !ConsumeOrderedString(&probe) || !probe.empty()) {
+    return Status(Code::kBadParameter, "cursor is not a files cursor");
   }
-  std::vector<std::pair<std::string, FileRecord>> page;  // (key suffix, record); one extra to detect more
+  return prefix + *after + '\0';  // the smallest key after the cursor's
+}
+
+// Up to limit + 1 files with the status (one more than the page, to know whether another page follows).
+Result<FilePage> ScanFiles(const ViewReader& view, const std::string& prefix, const std::string& start,
+                           std::optional<std::string_view> status, size_t limit) {
+  FilePage page;
   Status scan = view.Scan(start, PrefixSuccessor(prefix), [&](std::string_view key, std::string_view value) {
     std::optional<FileRecord> f = FileRecord::Decode(value);
     if (!f || (status && StatusOf(*f).status != *status)) return true;
@@ -223,13 +228,25 @@ Result<std::string> FilesJson(const ViewReader& view, std::string_view store_id,
     return page.size() <= limit;
   });
   if (!scan.ok()) return scan;
-  bool more = page.size() > limit;
-  if (more) page.resize(limit);
+  return page;
+}
+
+}  // namespace
+
+Result<std::string> FilesJson(const ViewReader& view, std::string_view store_id, std::optional<std::string_view> status,
+                              size_t limit, std::optional<std::string_view> cursor) {
+  std::string prefix = FilePrefix(store_id);
+  Result<std::string> start = StartAfter(prefix, cursor);
+  if (!start.ok()) return start.status();
+  Result<FilePage> page = ScanFiles(view, prefix, *start, status, limit);
+  if (!page.ok()) return page.status();
+  bool more = page->size() > limit;
+  if (more) page->resize(limit);
 
   std::string out;
   JsonWriter w(&out);
   w.BeginObject().Field("as_of_seq", view.as_of_seq()).Key("files").BeginArray();
-  for (const auto& [suffix, f] : page) {
+  for (const auto& [suffix, f] : *page) {
     std::string_view rest = suffix;
     std::optional<std::string> id = ConsumeOrderedString(&rest);
     w.BeginObject();
@@ -237,10 +254,11 @@ Result<std::string> FilesJson(const ViewReader& view, std::string_view store_id,
     w.EndObject();
   }
   w.EndArray().Key("next_cursor");
-  if (more)
-    w.String(HexEncode(page.back().first));
-  else
+  if (more) {
+    w.String(HexEncode(page->back().first));
+  } else {
     w.Null();
+  }
   w.EndObject();
   return out;
 }
