@@ -1,5 +1,5 @@
-// SIGTERM while a producer is pushing: the server stops reading, acknowledges what it received, exits 0, and
-// every acknowledged event is in the log after a restart.
+// SIGTERM or kill -9 while a producer is pushing. SIGTERM: the server stops reading, acknowledges what it
+// received and exits 0. Either way, every acknowledged event is in the log after a restart.
 #include <signal.h>
 
 #include <atomic>
@@ -24,13 +24,12 @@ std::vector<std::string> BatchEvents(uint64_t batch) {
   return events;
 }
 
-TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
-  TempDir dir;
-  auto server = TallyServer::Start(dir.Sub("data"));
-  ASSERT_TRUE(server);
-  auto client = ConnectAndHello(server->tcp_address());
-  ASSERT_TRUE(client);
-
+// Pushes batches from one thread while reading acks on this one; after 20 acks sends `sig` to the server
+// and keeps reading until the connection ends. Returns the acknowledged batch numbers.
+std::vector<uint64_t> PushAndSignal(TallyServer& server, int sig) {
+  auto client = ConnectAndHello(server.tcp_address());
+  EXPECT_TRUE(client);
+  if (!client) return {};
   std::atomic<bool> stop_sending{false};
   std::thread sender([&] {
     for (uint64_t batch = 1; batch <= 2000 && !stop_sending; ++batch) {
@@ -42,26 +41,30 @@ TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
   for (;;) {
     Reply reply = ReadReply(*client, 20'000);
     if (reply.kind != Reply::kAck) {
-      // After SIGTERM the server closes the connection (or says it is unavailable); nothing else is expected.
-      EXPECT_TRUE(reply.kind == Reply::kEnd || reply.error_code == "unavailable")
+      // After the signal the connection ends (SIGTERM: closed after the acks, or Error unavailable; SIGKILL:
+      // closed or reset by the kernel). Nothing else is expected.
+      bool reset = sig == SIGKILL && reply.kind == Reply::kTimeout;
+      EXPECT_TRUE(reply.kind == Reply::kEnd || reply.error_code == "unavailable" || reset)
           << reply.kind << " " << reply.error_code << " " << reply.error_message;
       break;
     }
     EXPECT_EQ(reply.accepted, kPerBatch);
     acked.push_back(reply.batch_seq);
     if (acked.size() == 20 && !signalled) {
-      server->process().Signal(SIGTERM);  // mid-stream: the sender is still pushing
+      server.process().Signal(sig);  // mid-stream: the sender is still pushing
       signalled = true;
     }
   }
   stop_sending = true;
   client->ShutdownSend();
   sender.join();
-  ASSERT_TRUE(signalled) << "the push ended before the server was signalled";
-  EXPECT_EQ(server->Stop(), 0) << server->process().Stderr();
-  ASSERT_GE(acked.size(), 20u);
+  EXPECT_TRUE(signalled) << "the push ended before the server was signalled";
+  return acked;
+}
 
-  // After a restart, every acknowledged event is in the log: sending it again is a duplicate.
+// After a restart every acknowledged event is in the log: sent again it is a duplicate, and `tally dump`
+// shows it exactly once.
+void ExpectAckedEventsKept(const TempDir& dir, const std::vector<uint64_t>& acked) {
   auto restarted = TallyServer::Start(dir.Sub("data"));
   ASSERT_TRUE(restarted);
   auto check = ConnectAndHello(restarted->tcp_address());
@@ -76,7 +79,6 @@ TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
   check.reset();
   EXPECT_EQ(restarted->Stop(), 0) << restarted->process().Stderr();
 
-  // And `tally dump` shows each acknowledged event exactly once.
   RunResult dump = RunTally({"dump", "--data", dir.Sub("data")});
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
   std::map<std::string, int> seen;
@@ -98,6 +100,26 @@ TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
       ASSERT_EQ(seen[event_id], 1) << event_id;
     }
   }
+}
+
+TEST(TcpShutdown, SigtermDuringPushAcksInFlightBatchesAndLosesNothingAcked) {
+  TempDir dir;
+  auto server = TallyServer::Start(dir.Sub("data"));
+  ASSERT_TRUE(server);
+  std::vector<uint64_t> acked = PushAndSignal(*server, SIGTERM);
+  EXPECT_EQ(server->Stop(), 0) << server->process().Stderr();
+  ASSERT_GE(acked.size(), 20u);
+  ExpectAckedEventsKept(dir, acked);
+}
+
+TEST(TcpShutdown, KillNineDuringPushLosesNothingAcked) {
+  TempDir dir;
+  auto server = TallyServer::Start(dir.Sub("data"));
+  ASSERT_TRUE(server);
+  std::vector<uint64_t> acked = PushAndSignal(*server, SIGKILL);
+  EXPECT_EQ(server->process().Wait(), 128 + SIGKILL);
+  ASSERT_GE(acked.size(), 20u);
+  ExpectAckedEventsKept(dir, acked);
 }
 
 }  // namespace
