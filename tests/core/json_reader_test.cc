@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 
 namespace tally {
@@ -207,6 +208,28 @@ TEST_F(JsonReaderTest, EscapeAndControlCharacterRules) {
 TEST_F(JsonReaderTest, ErrorsSayWhere) {
   Status s = Parse("[1, 2, x]");
   EXPECT_EQ(s.message(), "malformed JSON at byte 7: unexpected character 'x'");
+}
+
+// Seeded random JSON-ish text: the parser must always return, and whatever it accepts spans the whole
+// (trimmed) input and re-parses to the same kind.
+TEST_F(JsonReaderTest, RandomInputNeverCrashes) {
+  std::mt19937 rng(42);
+  const std::string alphabet = "{}[]\":,0123456789.eE-+ \t\n\\/utrfalsenx\x80\xc3\xa9\xff";
+  int accepted = 0;
+  for (int i = 0; i < 50'000; ++i) {
+    std::string text;
+    for (size_t n = rng() % 24; n > 0; --n) text.push_back(alphabet[rng() % alphabet.size()]);
+    reader_.Clear();
+    if (!Parse(text).ok()) continue;
+    ++accepted;
+    size_t b = text.find_first_not_of(" \t\n");
+    size_t e = text.find_last_not_of(" \t\n");
+    ASSERT_EQ(value_.raw, std::string_view(text).substr(b, e - b + 1)) << text;
+    JsonValue again;
+    ASSERT_TRUE(reader_.ParseValue(value_.raw, &again).ok()) << text;
+    ASSERT_EQ(again.kind, value_.kind);
+  }
+  EXPECT_GT(accepted, 100);
 }
 
 TEST(Utf8Test, Validation) {
