@@ -1,6 +1,7 @@
 // `tally push` end to end against `tally serve`, and token auth on the TCP path.
 #include <gtest/gtest.h>
 
+#include "tests/testing/http_client.h"
 #include "tests/testing/ingest_helpers.h"
 #include "tests/testing/tally_process.h"
 
@@ -48,6 +49,14 @@ TEST_F(TcpPushTest, PushesAFileWithPipeliningAndReportsDuplicatesOnRetry) {
   ASSERT_TRUE(ParsePushSummary(again.out, &accepted, &duplicates, &rejected)) << again.out;
   EXPECT_EQ(accepted, 0u);
   EXPECT_EQ(duplicates, 5000u);
+
+  // The ingest counters are on /metrics.
+  HttpClient http(server_->http_port());
+  HttpReply metrics = http.Get("/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.error;
+  EXPECT_NE(metrics.body.find("tally_events_appended_total 5000\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("tally_events_duplicate_total 5000\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("tally_tcp_batches_total "), std::string::npos) << metrics.body;
 }
 
 TEST_F(TcpPushTest, ReportsEachRejectedLineWithItsLineNumber) {
