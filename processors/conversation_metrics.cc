@@ -1,11 +1,14 @@
 #include "processors/conversation_metrics.h"
 
+#include <algorithm>
+
 #include "processors/conversation_metrics_state.h"
 
 namespace tally {
 namespace {
 
-// One event's fold: accumulates the deltas of its day and hour rows and writes each row once.
+// One event's fold: loads the conversation's state at most once, accumulates the deltas of its day and hour
+// rows, and writes each row and the conversation once.
 class EventFold {
  public:
   EventFold(const Event& event, FoldState& state)
@@ -22,14 +25,15 @@ class EventFold {
   void Flush();
 
  private:
-  ConversationState LoadConversation();
-  void SaveConversation(const ConversationState& conversation);
-  bool NewMarker(Granularity granularity, int64_t bucket, MarkerKind kind, std::string_view id);
-  // Counts a conversation-level event once per day and once per hour.
+  ConversationState& Conversation();
+  // Counts a conversation-level event once per hour and once per day.
   void CountConversation(MarkerKind kind, uint64_t MetricsRow::*field);
   void CountCustomer(std::string_view customer_id);
+  bool NewWeekForCustomer(std::string_view customer_id, const CustomerMonth& this_month, DayNum month_start);
+  void CountNewMonthForCustomer(std::string_view customer_id, DayNum month_start);
   void AddToRow(const std::string& key, const MetricsRow& delta);
   void AddToCounter(const std::string& key, uint64_t delta);
+  void AddToHistogram(uint64_t response_ms);
 
   const Event& event_;
   FoldState& state_;
@@ -38,59 +42,109 @@ class EventFold {
   int64_t hour_;
   MetricsRow day_delta_;
   MetricsRow hour_delta_;
+  std::optional<ConversationState> conversation_;
+  bool conversation_dirty_ = false;
 };
 
-ConversationState EventFold::LoadConversation() {
-  auto value = state_.Get(ConversationKey(store_, *event_.conversation_id));
-  return value ? DecodeConversationState(*value) : ConversationState{};
-}
-
-void EventFold::SaveConversation(const ConversationState& conversation) {
-  state_.Put(ConversationKey(store_, *event_.conversation_id), EncodeConversationState(conversation));
-}
-
-bool EventFold::NewMarker(Granularity granularity, int64_t bucket, MarkerKind kind, std::string_view id) {
-  std::string key = MarkerKey(store_, granularity, bucket, kind, id);
-  if (state_.Get(key)) return false;
-  state_.Put(key, std::string());
-  return true;
+ConversationState& EventFold::Conversation() {
+  if (!conversation_) {
+    auto value = state_.Get(ConversationKey(store_, *event_.conversation_id));
+    conversation_ = value ? DecodeConversationState(*value) : ConversationState{};
+  }
+  return *conversation_;
 }
 
 void EventFold::CountConversation(MarkerKind kind, uint64_t MetricsRow::*field) {
-  const std::string& id = *event_.conversation_id;
-  if (NewMarker(Granularity::kDay, day_, kind, id)) ++(day_delta_.*field);
-  if (NewMarker(Granularity::kHour, hour_, kind, id)) ++(hour_delta_.*field);
+  auto& hours = Conversation().hour_kinds;
+  uint8_t bit = static_cast<uint8_t>(1u << static_cast<unsigned>(kind));
+  int64_t day_first_hour = int64_t{day_} * 24;
+  bool seen_today = std::any_of(hours.begin(), hours.end(), [&](const auto& h) {
+    return h.first >= day_first_hour && h.first < day_first_hour + 24 && (h.second & bit);
+  });
+  if (!seen_today) ++(day_delta_.*field);
+  auto it = std::lower_bound(hours.begin(), hours.end(), std::make_pair(hour_, uint8_t{0}));
+  if (it == hours.end() || it->first != hour_) it = hours.insert(it, {hour_, uint8_t{0}});
+  if (it->second & bit) return;
+  it->second |= bit;
+  ++(hour_delta_.*field);
+  conversation_dirty_ = true;
 }
 
-// Distinct customers per hour and day live in the rows; per week, month, quarter and year in counters, so
-// a period's count is exact and read with one look-up.
+// Distinct customers per hour and day live in the rows; per week, month, quarter and year in counters, so a
+// period's count is exact and read with one look-up. A bigger bucket can only be new when the day is.
 void EventFold::CountCustomer(std::string_view customer_id) {
-  if (NewMarker(Granularity::kDay, day_, MarkerKind::kCustomer, customer_id)) ++day_delta_.unique_customers;
-  if (NewMarker(Granularity::kHour, hour_, MarkerKind::kCustomer, customer_id)) ++hour_delta_.unique_customers;
-  for (Granularity g : {Granularity::kWeek, Granularity::kMonth, Granularity::kQuarter, Granularity::kYear}) {
-    DayNum bucket = BucketStart(g, day_);
-    if (NewMarker(g, bucket, MarkerKind::kCustomer, customer_id)) AddToCounter(UniqueCustomersKey(store_, g, bucket), 1);
+  DayNum month_start = MonthStart(day_);
+  std::string key = CustomerMonthKey(store_, month_start, customer_id);
+  auto value = state_.Get(key);
+  CustomerMonth month = value ? DecodeCustomerMonth(*value) : CustomerMonth{};
+  CustomerMonth before = month;
+  auto hour_index = static_cast<size_t>(hour_ - int64_t{month_start} * 24);
+  uint64_t hour_bit = uint64_t{1} << (hour_index % 64);
+  if (!(month.hours[hour_index / 64] & hour_bit)) {
+    month.hours[hour_index / 64] |= hour_bit;
+    ++hour_delta_.unique_customers;
   }
+  uint32_t day_bit = uint32_t{1} << static_cast<unsigned>(day_ - month_start);
+  if (!(month.days & day_bit)) {
+    ++day_delta_.unique_customers;
+    if (NewWeekForCustomer(customer_id, month, month_start)) {
+      AddToCounter(UniqueCustomersKey(store_, Granularity::kWeek, IsoWeekStart(day_)), 1);
+    }
+    if (month.days == 0) CountNewMonthForCustomer(customer_id, month_start);
+    month.days |= day_bit;
+  }
+  if (!(month == before)) state_.Put(key, EncodeCustomerMonth(month));
+}
+
+// True when the customer was seen on no other day of the ISO week (which may reach into another month).
+bool EventFold::NewWeekForCustomer(std::string_view customer_id, const CustomerMonth& this_month, DayNum month_start) {
+  DayNum week = IsoWeekStart(day_);
+  for (DayNum d = week; d < week + 7; ++d) {
+    if (d == day_) continue;
+    DayNum other_start = MonthStart(d);
+    CustomerMonth other = this_month;
+    if (other_start != month_start) {
+      auto value = state_.Get(CustomerMonthKey(store_, other_start, customer_id));
+      other = value ? DecodeCustomerMonth(*value) : CustomerMonth{};
+    }
+    if (other.days & (uint32_t{1} << static_cast<unsigned>(d - other_start))) return false;
+  }
+  return true;
+}
+
+void EventFold::CountNewMonthForCustomer(std::string_view customer_id, DayNum month_start) {
+  AddToCounter(UniqueCustomersKey(store_, Granularity::kMonth, month_start), 1);
+  DayNum year_start = YearStart(day_);
+  std::string key = CustomerYearKey(store_, year_start, customer_id);
+  auto value = state_.Get(key);
+  uint64_t months = value ? ValueReader(*value).U64() : 0;
+  unsigned month_index = CivilFromDays(day_).month - 1;
+  uint64_t quarter_mask = uint64_t{7} << (month_index / 3 * 3);
+  if ((months & quarter_mask) == 0) {
+    AddToCounter(UniqueCustomersKey(store_, Granularity::kQuarter, QuarterStart(day_)), 1);
+  }
+  if (months == 0) AddToCounter(UniqueCustomersKey(store_, Granularity::kYear, year_start), 1);
+  state_.Put(key, ValueWriter().U64(months | (uint64_t{1} << month_index)).Take());
 }
 
 void EventFold::Started() {
-  ConversationState conversation = LoadConversation();
+  ConversationState& conversation = Conversation();
   if (!conversation.customer_id) {
     conversation.customer_id = *event_.customer_id;
-    SaveConversation(conversation);
+    conversation_dirty_ = true;
   }
   CountConversation(MarkerKind::kStarted, &MetricsRow::total_conversations);
   CountCustomer(*conversation.customer_id);
 }
 
 void EventFold::Message() {
-  ConversationState conversation = LoadConversation();
+  ConversationState& conversation = Conversation();
   day_delta_.total_messages = hour_delta_.total_messages = 1;
   if (event_.sender == Sender::kCustomer) {
     day_delta_.customer_messages = hour_delta_.customer_messages = 1;
     if (!conversation.run_start) {
       conversation.run_start = event_.occurred_at_ms;
-      SaveConversation(conversation);
+      conversation_dirty_ = true;
     }
     if (conversation.customer_id) CountCustomer(*conversation.customer_id);
     return;
@@ -99,11 +153,11 @@ void EventFold::Message() {
   if (!conversation.run_start) return;
   int64_t response_ms = event_.occurred_at_ms - *conversation.run_start;
   conversation.run_start.reset();  // the message ends the run even when its time is not counted
-  SaveConversation(conversation);
+  conversation_dirty_ = true;
   if (response_ms < 0) return;
   day_delta_.responses = hour_delta_.responses = 1;
   day_delta_.response_time_sum_ms = hour_delta_.response_time_sum_ms = response_ms;
-  AddToCounter(HistogramKey(store_, day_, ResponseBucket(static_cast<uint64_t>(response_ms))), 1);
+  AddToHistogram(static_cast<uint64_t>(response_ms));
 }
 
 void EventFold::Outcome(MarkerKind kind) {
@@ -145,9 +199,22 @@ void EventFold::AddToCounter(const std::string& key, uint64_t delta) {
   state_.Put(key, ValueWriter().U64(count + delta).Take());
 }
 
+void EventFold::AddToHistogram(uint64_t response_ms) {
+  std::string key = HistogramKey(store_, day_, ResponseBucket(response_ms));
+  auto value = state_.Get(key);
+  HistogramCell cell = value ? DecodeHistogramCell(*value) : HistogramCell{0, response_ms, response_ms};
+  ++cell.count;
+  cell.min = std::min(cell.min, response_ms);
+  cell.max = std::max(cell.max, response_ms);
+  state_.Put(key, EncodeHistogramCell(cell));
+}
+
 void EventFold::Flush() {
   AddToRow(DayRowKey(store_, day_), day_delta_);
   AddToRow(HourRowKey(store_, hour_), hour_delta_);
+  if (conversation_dirty_) {
+    state_.Put(ConversationKey(store_, *event_.conversation_id), EncodeConversationState(*conversation_));
+  }
 }
 
 }  // namespace

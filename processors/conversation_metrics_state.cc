@@ -43,7 +43,10 @@ MetricsRow DecodeMetricsRow(std::string_view value) {
 }
 
 std::string EncodeConversationState(const ConversationState& s) {
-  return ValueWriter().Opt(s.customer_id).Opt(s.run_start).Take();
+  ValueWriter w;
+  w.Opt(s.customer_id).Opt(s.run_start).U64(s.hour_kinds.size());
+  for (const auto& [hour, kinds] : s.hour_kinds) w.I64(hour).U8(kinds);
+  return w.Take();
 }
 
 ConversationState DecodeConversationState(std::string_view value) {
@@ -51,7 +54,28 @@ ConversationState DecodeConversationState(std::string_view value) {
   ConversationState s;
   s.customer_id = in.Opt<std::string>();
   s.run_start = in.Opt<int64_t>();
+  uint64_t n = in.U64();
+  for (uint64_t i = 0; i < n && in.ok(); ++i) {
+    int64_t hour = in.I64();
+    uint8_t kinds = in.U8();
+    s.hour_kinds.emplace_back(hour, kinds);
+  }
   return in.ok() ? s : ConversationState{};
+}
+
+std::string EncodeCustomerMonth(const CustomerMonth& m) {
+  ValueWriter w;
+  w.U64(m.days);
+  for (uint64_t word : m.hours) w.U64(word);
+  return w.Take();
+}
+
+CustomerMonth DecodeCustomerMonth(std::string_view value) {
+  ValueReader in(value);
+  CustomerMonth m;
+  m.days = static_cast<uint32_t>(in.U64());
+  for (uint64_t& word : m.hours) word = in.U64();
+  return in.ok() ? m : CustomerMonth{};
 }
 
 std::string EncodeRoiConfig(const RoiConfig& c) {
@@ -109,13 +133,16 @@ std::string HistogramKey(std::string_view store, DayNum day, uint64_t bucket) {
   return key;
 }
 
-std::string MarkerKey(std::string_view store, Granularity granularity, int64_t bucket, MarkerKind kind,
-                      std::string_view id) {
-  std::string key = TagKey(store, 'm');
-  key.push_back(static_cast<char>(granularity));
-  PutOrderedI64(&key, bucket);
-  key.push_back(static_cast<char>(kind));
-  return key.append(id);
+std::string CustomerMonthKey(std::string_view store, DayNum month_start, std::string_view customer_id) {
+  std::string key = TagKey(store, 'K');
+  PutOrderedI32(&key, month_start);
+  return key.append(customer_id);
+}
+
+std::string CustomerYearKey(std::string_view store, DayNum year_start, std::string_view customer_id) {
+  std::string key = TagKey(store, 'k');
+  PutOrderedI32(&key, year_start);
+  return key.append(customer_id);
 }
 
 std::string UniqueCustomersKey(std::string_view store, Granularity granularity, int64_t bucket) {

@@ -1,13 +1,19 @@
 // State layout of the conversation_metrics view (CONTRACT §3.1–§3.5, §3.10), shared by its processor and its
 // queries. All keys are relative to the view generation and start with the store: "<store_id>" 0x00 <tag> …
-//   'c' <conversation_id>                          ConversationState (customer, open customer run)
-//   'd' <day i32>                                  MetricsRow for a UTC day
-//   'h' <hour i64>                                 MetricsRow for a UTC hour
-//   'r' <day i32> <bucket lower bound u64>         response-time histogram count of that day (u64)
-//   'm' <granularity u8> <bucket i64> <kind u8> <id>   first-seen marker (empty value)
-//   'u' <granularity u8> <bucket i64>              distinct customers of a week/month/quarter/year (u64)
-//   'p'                                            RoiConfig: the latest store_configured ROI fields
+//   'c' <conversation_id>                   ConversationState: customer, open customer run, and the hours in
+//                                           which it had each kind of outcome (distinct counts per hour/day)
+//   'd' <day i32>                           MetricsRow for a UTC day
+//   'h' <hour i64>                          MetricsRow for a UTC hour
+//   'r' <day i32> <bucket lower bound u64>  HistogramCell of that day's response times
+//   'K' <month start i32> <customer_id>     CustomerMonth: the days and hours of that month the customer was seen
+//   'k' <year start i32> <customer_id>      CustomerYear: the months of that year the customer was seen
+//   'u' <granularity u8> <bucket i64>       distinct customers of a week/month/quarter/year (u64)
+//   'p'                                     RoiConfig: the latest store_configured ROI fields
 // Integers in keys are big-endian with the sign bit flipped, so a scan runs in time order.
+//
+// Exact distinct counts without one marker key per (bucket, id): a customer's presence is a fixed-size bitmap
+// per month (31 day bits, 744 hour bits) plus a month bitmap per year, so "first time in this hour / day /
+// week / month / quarter / year" is a few bit tests on one or two keys a chunk keeps in memory anyway.
 #pragma once
 
 #include <array>
@@ -16,6 +22,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/time.h"
@@ -57,6 +65,9 @@ MetricsRow DecodeMetricsRow(std::string_view value);  // a missing or short valu
 struct ConversationState {
   std::optional<std::string> customer_id;  // fixed by the first conversation_started
   std::optional<TimeMs> run_start;         // first customer message since the last agent/ai message
+  // (hour, bit set of MarkerKind) for every hour in which the conversation had a start or an outcome, sorted
+  // by hour. A conversation has few such events, so the list stays short.
+  std::vector<std::pair<int64_t, uint8_t>> hour_kinds;
 };
 std::string EncodeConversationState(const ConversationState& state);
 ConversationState DecodeConversationState(std::string_view value);
@@ -78,6 +89,29 @@ inline uint64_t ResponseBucket(uint64_t ms) {
   return (ms >> shift) << shift;
 }
 
+// One histogram bucket: how many response times fell in it, and the smallest and largest of them. A
+// percentile whose rank lands on a bucket's first or last element is then exact; inside the bucket it is
+// the bucket's smallest value, within 1 % of the true one.
+struct HistogramCell {
+  uint64_t count = 0;
+  uint64_t min = 0;
+  uint64_t max = 0;
+};
+inline std::string EncodeHistogramCell(const HistogramCell& c) { return ValueWriter().U64(c.count).U64(c.min).U64(c.max).Take(); }
+inline HistogramCell DecodeHistogramCell(std::string_view value) {
+  ValueReader in(value);
+  HistogramCell c{in.U64(), in.U64(), in.U64()};
+  return in.ok() ? c : HistogramCell{};
+}
+
+struct CustomerMonth {
+  uint32_t days = 0;                 // bit d: seen on day month_start + d
+  std::array<uint64_t, 12> hours{};  // bit h: seen in hour month_start * 24 + h (744 hours at most)
+  bool operator==(const CustomerMonth&) const = default;
+};
+std::string EncodeCustomerMonth(const CustomerMonth& month);
+CustomerMonth DecodeCustomerMonth(std::string_view value);
+
 // Key builders.
 std::string StoreKeyPrefix(std::string_view store);
 std::string ConversationKey(std::string_view store, std::string_view conversation_id);
@@ -85,8 +119,8 @@ std::string DayRowKey(std::string_view store, DayNum day);
 std::string HourRowKey(std::string_view store, int64_t hour);
 std::string HistogramDayPrefix(std::string_view store, DayNum day);
 std::string HistogramKey(std::string_view store, DayNum day, uint64_t bucket);
-std::string MarkerKey(std::string_view store, Granularity granularity, int64_t bucket, MarkerKind kind,
-                      std::string_view id);
+std::string CustomerMonthKey(std::string_view store, DayNum month_start, std::string_view customer_id);
+std::string CustomerYearKey(std::string_view store, DayNum year_start, std::string_view customer_id);
 std::string UniqueCustomersKey(std::string_view store, Granularity granularity, int64_t bucket);
 std::string RoiConfigKey(std::string_view store);
 

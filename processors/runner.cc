@@ -176,6 +176,8 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
     const std::string& name = views_[m.index].name;
     write.offsets.emplace_back(lane == Lane::kLive ? name : RebuildOffsetName(name), last_seq);
   }
+  spdlog::debug("chunk to seq {}: {} events, {} puts, {} deletes", last_seq, events.size(), write.puts.size(),
+                write.deletes.size());
   if (options_.before_commit && !options_.before_commit(last_seq)) {
     return Status(Code::kUnavailable, "chunk dropped before commit (test hook)");
   }
