@@ -4,7 +4,9 @@
 // every batch was acknowledged (rejections are data problems, reported but not fatal); 1 when the connection
 // or the Hello fails, or the server closes before acknowledging everything; 2 for bad arguments.
 #include <signal.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -50,6 +52,19 @@ struct PushState {
   bool receiver_done = false;
   std::string error;  // set when the connection failed
   uint64_t accepted = 0, duplicates = 0, rejected = 0;
+  // Progress line on stderr when it is a terminal (a rejected line printed on stdout may interleave).
+  bool tty = isatty(STDERR_FILENO) != 0;
+  std::chrono::steady_clock::time_point last_progress;
+
+  void ShowProgress() {
+    auto now = std::chrono::steady_clock::now();
+    if (!tty || now - last_progress < std::chrono::milliseconds(200)) return;
+    last_progress = now;
+    std::fprintf(stderr, "\racknowledged %llu events (%llu accepted, %llu duplicates, %llu rejected)",
+                 static_cast<unsigned long long>(accepted + duplicates + rejected),
+                 static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(duplicates),
+                 static_cast<unsigned long long>(rejected));
+  }
 
   void PrintRejected(size_t line, std::string_view event_id, std::string_view code, std::string_view message) {
     std::printf("rejected line=%zu event_id=%.*s code=%.*s message=%.*s\n", line, static_cast<int>(event_id.size()),
@@ -74,6 +89,7 @@ bool ApplyAck(PushState& state, wire::Ack::Reader ack) {
     state.PrintRejected(line, r.getEventId().cStr(), r.getCode().cStr(), r.getMessage().cStr());
   }
   state.in_flight.pop_front();
+  state.ShowProgress();
   return true;
 }
 
@@ -199,6 +215,7 @@ int RunPush(const PushFlags& flags) {
   SendAll(in, **client, state, flags);
   (*client)->ShutdownSend();  // the server acknowledges everything it received, then closes
   receiver.join();
+  if (state.tty && state.last_progress != std::chrono::steady_clock::time_point()) std::fprintf(stderr, "\n");
   std::printf("accepted %llu duplicates %llu rejected %llu\n", static_cast<unsigned long long>(state.accepted),
               static_cast<unsigned long long>(state.duplicates), static_cast<unsigned long long>(state.rejected));
   std::fflush(stdout);
