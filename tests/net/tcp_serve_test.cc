@@ -39,13 +39,14 @@ TEST(TcpServe, BadFlagsFailClearly) {
   EXPECT_NE(bad_durability.exit_code, 0);
 }
 
-TEST(TcpServe, AsyncDurabilityServesAndStopsCleanly) {
+TEST(TcpServe, AsyncDurabilityServesAndSigintStopsCleanly) {
   TempDir dir;
   auto server = TallyServer::Start(dir.Sub("data"), {"--durability", "async"});
   ASSERT_TRUE(server);
   EXPECT_GT(server->tcp_port(), 0);
   EXPECT_GT(server->http_port(), 0);
-  EXPECT_EQ(server->Stop(), 0) << server->process().Stderr();
+  server->process().Signal(SIGINT);
+  EXPECT_EQ(server->process().Wait(), 0) << server->process().Stderr();
 }
 
 }  // namespace
