@@ -51,6 +51,11 @@ std::unique_ptr<ChildProcess> ChildProcess::Start(const std::vector<std::string>
   int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) return nullptr;
   if (stdin_data && pipe2(in_pipe, O_CLOEXEC) != 0) return nullptr;
+  // Everything the child needs is prepared before fork: between fork and exec only async-signal-safe calls
+  // are allowed (the test process has other threads, which may hold the allocator's locks).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0) return nullptr;
   if (pid == 0) {
@@ -58,9 +63,6 @@ std::unique_ptr<ChildProcess> ChildProcess::Start(const std::vector<std::string>
     dup2(in_fd, 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }
