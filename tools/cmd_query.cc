@@ -73,10 +73,11 @@ const CommandRegistrar kRegistrar([](CLI::App& root) {
   sub->add_option("view", flags.route, "Query: " + RouteList())->required();
   sub->add_option("--store", flags.store, "Store id");
   for (const char* name : {"from", "to", "date", "period", "granularity", "format", "month", "status", "limit",
-                           "cursor", "min_seq"}) {
+                           "cursor"}) {
     sub->add_option(std::string("--") + name, flags.named[name], std::string("Query parameter ") + name);
   }
   sub->add_option("--period-days", flags.named["period_days"], "Query parameter period_days (roi)");
+  sub->add_option("--min-seq", flags.named["min_seq"], "Query parameter min_seq");
   sub->add_option("--param", flags.params, "Any other parameter as name=value (repeatable), e.g. "
                                            "conversation_id=c1, shell_file_id=f1, human_cost_per_hour=30");
   return Command{sub, [] { return RunQueryCommand(flags); }};
