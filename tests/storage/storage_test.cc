@@ -307,3 +307,38 @@ TEST(StorageTest, GroupsNeverExceedMaxGroupEventsButKeepRequestsWhole) {
 
 }  // namespace
 }  // namespace tally::storage_test
+
+namespace tally::storage_test {
+namespace {
+
+TEST(StorageTest, OpensADirectoryWithAColumnFamilyItDoesNotKnow) {
+  testing::TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s", "a", 2)).status.ok());
+  }
+  {
+    rocksdb::Options options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir.path(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &db).ok());
+    rocksdb::ColumnFamilyHandle* extra = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "from_the_future", &extra).ok());
+    handles.push_back(extra);
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage);
+  EXPECT_EQ(storage->LogHead(), 2u);
+  bool listed = false;
+  for (const auto& [name, bytes] : storage->SizesByColumnFamily()) listed = listed || name == "from_the_future";
+  EXPECT_TRUE(listed);
+}
+
+}  // namespace
+}  // namespace tally::storage_test
