@@ -272,30 +272,26 @@ Result<std::string> QueryTrends(const ViewEngine& engine, const QueryArgs& args)
   return out;
 }
 
-Result<std::string> QueryRoi(const ViewEngine& engine, const QueryArgs& args) {
-  auto days = IntParamOr(args, "period_days", 30, 1, 365);
-  if (!days.ok()) return days.status();
-  auto to = DateParamOr(args, "to", DayOf(args.now_ms));
-  if (!to.ok()) return to.status();
-  auto hourly_arg = NonNegativeParam(args, "human_cost_per_hour");
-  if (!hourly_arg.ok()) return hourly_arg.status();
-  auto minutes_arg = NonNegativeParam(args, "minutes_per_conversation");
-  if (!minutes_arg.ok()) return minutes_arg.status();
-  auto ai_arg = NonNegativeParam(args, "ai_cost_per_conversation");
-  if (!ai_arg.ok()) return ai_arg.status();
-  auto read = BeginQuery(engine, kView, args);
-  if (!read.ok()) return read.status();
-  auto stored = read->reader.Get(RoiConfigKey(args.store));
-  if (!stored.ok()) return stored.status();
-  RoiConfig config = stored.value() ? DecodeRoiConfig(*stored.value()) : RoiConfig{};
-  // A query parameter wins over the store's latest store_configured, which wins over the default.
-  double hourly = hourly_arg->value_or(config.human_cost_per_hour.value_or(25.0));
-  double minutes = minutes_arg->value_or(config.minutes_per_conversation.value_or(8.0));
-  double ai_per = ai_arg->value_or(config.ai_cost_per_conversation.value_or(0.05));
-  DayNum from = static_cast<DayNum>(*to - *days + 1);
-  auto rows = ReadDayRows(read->reader, args.store, from, *to);
-  if (!rows.ok()) return rows.status();
-  MetricsRow sum = SumRows(*rows, 0, rows->size());
+namespace {
+
+// The three ROI settings as the query string gives them (each may be absent).
+struct RoiOverrides {
+  std::optional<double> hourly, minutes, ai_per;
+};
+
+Result<RoiOverrides> RoiOverrideParams(const QueryArgs& args) {
+  RoiOverrides o;
+  for (auto [name, field] : {std::pair{"human_cost_per_hour", &RoiOverrides::hourly},
+                             std::pair{"minutes_per_conversation", &RoiOverrides::minutes},
+                             std::pair{"ai_cost_per_conversation", &RoiOverrides::ai_per}}) {
+    auto value = NonNegativeParam(args, name);
+    if (!value.ok()) return value.status();
+    o.*field = *value;
+  }
+  return o;
+}
+
+void WriteRoi(JsonWriter& w, const MetricsRow& sum, double hourly, double minutes, double ai_per) {
   double total = static_cast<double>(sum.total_conversations);
   double ai_resolved = static_cast<double>(sum.ai_resolved_conversations);
   // Money is rounded to whole micro-dollars and combined as integers, so 14.7 / 0.4 reads 3675, not
@@ -303,15 +299,38 @@ Result<std::string> QueryRoi(const ViewEngine& engine, const QueryArgs& args) {
   int64_t human_cost = ToMicros(total * minutes / 60 * hourly);
   int64_t ai_cost = ToMicros(total * ai_per);
   int64_t savings = ToMicros(ai_resolved * minutes / 60 * hourly) - ToMicros(ai_resolved * ai_per);
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject().Field("from", FormatDate(from)).Field("to", FormatDate(*to)).Field("period_days", *days);
   w.Field("human_cost_per_hour", hourly).Field("minutes_per_conversation", minutes);
   w.Field("ai_cost_per_conversation", ai_per).Field("total_conversations", sum.total_conversations);
   w.Field("ai_resolved_conversations", sum.ai_resolved_conversations);
   w.Field("human_agent_cost", FromMicros(human_cost)).Field("ai_cost", FromMicros(ai_cost));
   w.Field("savings", FromMicros(savings));
   w.Field("roi_percentage", ai_cost == 0 ? 0.0 : static_cast<double>(savings) / static_cast<double>(ai_cost) * 100);
+}
+
+}  // namespace
+
+Result<std::string> QueryRoi(const ViewEngine& engine, const QueryArgs& args) {
+  auto days = IntParamOr(args, "period_days", 30, 1, 365);
+  if (!days.ok()) return days.status();
+  auto to = DateParamOr(args, "to", DayOf(args.now_ms));
+  if (!to.ok()) return to.status();
+  auto overrides = RoiOverrideParams(args);
+  if (!overrides.ok()) return overrides.status();
+  auto read = BeginQuery(engine, kView, args);
+  if (!read.ok()) return read.status();
+  auto stored = read->reader.Get(RoiConfigKey(args.store));
+  if (!stored.ok()) return stored.status();
+  RoiConfig config = stored.value() ? DecodeRoiConfig(*stored.value()) : RoiConfig{};
+  DayNum from = static_cast<DayNum>(*to - *days + 1);
+  auto rows = ReadDayRows(read->reader, args.store, from, *to);
+  if (!rows.ok()) return rows.status();
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Field("from", FormatDate(from)).Field("to", FormatDate(*to)).Field("period_days", *days);
+  // A query parameter wins over the store's latest store_configured, which wins over the default.
+  WriteRoi(w, SumRows(*rows, 0, rows->size()), overrides->hourly.value_or(config.human_cost_per_hour.value_or(25.0)),
+           overrides->minutes.value_or(config.minutes_per_conversation.value_or(8.0)),
+           overrides->ai_per.value_or(config.ai_cost_per_conversation.value_or(0.05)));
   w.Field("as_of_seq", read->reader.as_of_seq()).EndObject();
   return out;
 }
