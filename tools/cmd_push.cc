@@ -36,12 +36,14 @@ struct PushFlags {
   size_t batch_bytes = 4 * 1024 * 1024;
   size_t inflight = 16;
   bool sent_at = false;
+  int retries = 0;  // reconnections after a lost connection (unacknowledged batches are sent again)
   std::string file;
 };
 
 struct SentBatch {
   uint64_t batch_seq = 0;
   std::vector<size_t> lines;  // input line number of each event, by batch index
+  std::shared_ptr<capnp::MallocMessageBuilder> message;  // kept until acknowledged, for a resend
 };
 
 // Shared by the sending (main) thread and the receiving thread.
@@ -50,7 +52,9 @@ struct PushState {
   std::condition_variable cv;
   std::deque<SentBatch> in_flight;
   bool receiver_done = false;
-  std::string error;  // set when the connection failed
+  std::string error;   // set when the connection failed
+  bool fatal = false;  // the server refused us in a way a retry cannot fix
+  uint64_t next_seq = 1;
   uint64_t accepted = 0, duplicates = 0, rejected = 0;
   // Progress line on stderr when it is a terminal (a rejected line printed on stdout may interleave).
   bool tty = isatty(STDERR_FILENO) != 0;
@@ -109,8 +113,12 @@ void ReceiveAcks(net::TcpClient& client, PushState& state) {
           continue;
         }
       } else if (message.isError()) {
-        error = std::string("server error ") + message.getError().getCode().cStr() + ": " +
-                message.getError().getMessage().cStr();
+        std::string code = message.getError().getCode().cStr();
+        error = "server error " + code + ": " + message.getError().getMessage().cStr();
+        // Shutdown, idleness and storage trouble pass; anything else would happen again on a retry.
+        bool transient = code == "unavailable" || code == "idle_timeout" || code == "internal";
+        std::lock_guard<std::mutex> lock(state.mu);
+        state.fatal = state.fatal || !transient;
       } else {
         error = "unexpected message from server";
       }
@@ -124,12 +132,13 @@ void ReceiveAcks(net::TcpClient& client, PushState& state) {
   state.cv.notify_all();
 }
 
-// Converts and sends one batch of lines; false when sending failed or the receiver has stopped.
-bool SendBatch(net::TcpClient& client, PushState& state, const PushFlags& flags, uint64_t batch_seq,
+// Converts and sends one batch of lines. The batch joins the in-flight list even when the connection is
+// gone, so that a reconnection sends it. False when the connection failed.
+bool SendBatch(net::TcpClient& client, PushState& state, const PushFlags& flags,
                const std::vector<std::pair<size_t, std::string>>& lines) {
   capnp::MallocMessageBuilder scratch;  // conversions land here first: a bad line must not leave a hole
   std::vector<capnp::Orphan<wire::Event>> events;
-  SentBatch sent{batch_seq, {}};
+  SentBatch sent;
   for (const auto& [line_no, text] : lines) {
     auto orphan = scratch.getOrphanage().newOrphan<wire::Event>();
     if (Status s = JsonToWireEvent(text, orphan.get()); !s.ok()) {
@@ -141,19 +150,21 @@ bool SendBatch(net::TcpClient& client, PushState& state, const PushFlags& flags,
     sent.lines.push_back(line_no);
   }
   if (events.empty()) return true;
-  capnp::MallocMessageBuilder message;
-  auto batch = message.initRoot<wire::ClientMessage>().initBatch();
-  batch.setBatchSeq(batch_seq);
+  sent.message = std::make_shared<capnp::MallocMessageBuilder>();
+  auto batch = sent.message->initRoot<wire::ClientMessage>().initBatch();
   if (flags.sent_at) batch.setSentAt(FormatRfc3339(SystemClock::Instance().NowMs()));
   auto list = batch.initEvents(static_cast<unsigned>(events.size()));
   for (size_t i = 0; i < events.size(); ++i) list.setWithCaveats(static_cast<unsigned>(i), events[i].getReader());
+  std::shared_ptr<capnp::MallocMessageBuilder> message = sent.message;
   {
     std::unique_lock<std::mutex> lock(state.mu);
     state.cv.wait(lock, [&] { return state.receiver_done || state.in_flight.size() < flags.inflight; });
-    if (state.receiver_done) return false;
+    sent.batch_seq = state.next_seq++;
+    batch.setBatchSeq(sent.batch_seq);
     state.in_flight.push_back(std::move(sent));
+    if (state.receiver_done) return false;
   }
-  Status s = client.Send(message);
+  Status s = client.Send(*message);
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(state.mu);
     if (state.error.empty()) state.error = s.message();
@@ -162,26 +173,61 @@ bool SendBatch(net::TcpClient& client, PushState& state, const PushFlags& flags,
   return true;
 }
 
-// Streams the input in batches of flags.batch non-blank lines.
-void SendAll(std::istream& in, net::TcpClient& client, PushState& state, const PushFlags& flags) {
+// After a reconnection: sends every unacknowledged batch again, under new batch sequence numbers.
+bool Resend(net::TcpClient& client, PushState& state) {
+  std::vector<std::shared_ptr<capnp::MallocMessageBuilder>> messages;
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    for (SentBatch& b : state.in_flight) {
+      b.batch_seq = state.next_seq++;
+      b.message->getRoot<wire::ClientMessage>().getBatch().setBatchSeq(b.batch_seq);
+      messages.push_back(b.message);
+    }
+  }
+  for (auto& message : messages) {
+    if (!client.Send(*message).ok()) return false;
+  }
+  return true;
+}
+
+// Streams the rest of the input in batches of flags.batch non-blank lines (or flags.batch_bytes of JSON).
+// False when the connection failed; calling it again on a new connection resumes where the input stopped.
+bool SendAll(std::istream& in, net::TcpClient& client, PushState& state, const PushFlags& flags, size_t& line_no) {
   std::vector<std::pair<size_t, std::string>> lines;
   std::string line;
-  size_t line_no = 0;
   size_t bytes = 0;
-  uint64_t batch_seq = 1;
-  bool ok = true;
-  while (ok && std::getline(in, line)) {
+  while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     bytes += line.size();
     lines.emplace_back(line_no, std::move(line));
     if (lines.size() >= flags.batch || bytes >= flags.batch_bytes) {
-      ok = SendBatch(client, state, flags, batch_seq++, lines);
+      if (!SendBatch(client, state, flags, lines)) return false;
       lines.clear();
       bytes = 0;
     }
   }
-  if (ok && !lines.empty()) SendBatch(client, state, flags, batch_seq, lines);
+  return lines.empty() || SendBatch(client, state, flags, lines);
+}
+
+// One connection: hello, resend what is unacknowledged, push the rest of the input, read every ack.
+Status Session(std::istream& in, const PushFlags& flags, PushState& state, size_t& line_no) {
+  auto client = net::TcpClient::Connect(flags.to);
+  if (!client.ok()) return client.status();
+  auto welcome = (*client)->Handshake(flags.token, flags.producer_id);
+  if (!welcome.ok()) return Status(welcome.status().code(), "hello refused: " + welcome.status().message());
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    state.receiver_done = false;
+    state.error.clear();
+  }
+  std::thread receiver([&] { ReceiveAcks(**client, state); });
+  if (Resend(**client, state)) SendAll(in, **client, state, flags, line_no);
+  (*client)->ShutdownSend();  // the server acknowledges everything it received, then closes
+  receiver.join();
+  if (!state.error.empty()) return Status(Code::kUnavailable, state.error);
+  if (!state.in_flight.empty()) return Status(Code::kUnavailable, "connection closed");
+  return Status::Ok();
 }
 
 int RunPush(const PushFlags& flags) {
@@ -200,28 +246,25 @@ int RunPush(const PushFlags& flags) {
     }
   }
   std::istream& in = flags.file == "-" ? std::cin : file;
-  auto client = net::TcpClient::Connect(flags.to);
-  if (!client.ok()) {
-    std::fprintf(stderr, "error: %s\n", client.status().message().c_str());
-    return 1;
-  }
-  auto welcome = (*client)->Handshake(flags.token, flags.producer_id);
-  if (!welcome.ok()) {
-    std::fprintf(stderr, "error: hello refused: %s\n", welcome.status().message().c_str());
-    return 1;
-  }
   PushState state;
-  std::thread receiver([&] { ReceiveAcks(**client, state); });
-  SendAll(in, **client, state, flags);
-  (*client)->ShutdownSend();  // the server acknowledges everything it received, then closes
-  receiver.join();
+  size_t line_no = 0;
+  Status status;
+  for (int attempt = 0;; ++attempt) {
+    status = Session(in, flags, state, line_no);
+    bool refused = status.code() == Code::kUnauthorized || status.code() == Code::kForbidden;
+    if (status.ok() || refused || state.fatal || attempt >= flags.retries) break;
+    auto backoff = std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 5)));
+    spdlog::warn("{}; reconnecting in {} ms ({} batches to send again)", status.message(), backoff.count(),
+                 state.in_flight.size());
+    std::this_thread::sleep_for(backoff);
+  }
   if (state.tty && state.last_progress != std::chrono::steady_clock::time_point()) std::fprintf(stderr, "\n");
   std::printf("accepted %llu duplicates %llu rejected %llu\n", static_cast<unsigned long long>(state.accepted),
               static_cast<unsigned long long>(state.duplicates), static_cast<unsigned long long>(state.rejected));
   std::fflush(stdout);
-  if (!state.error.empty() || !state.in_flight.empty()) {
-    std::fprintf(stderr, "error: %s (%zu batches not acknowledged)\n",
-                 state.error.empty() ? "connection closed" : state.error.c_str(), state.in_flight.size());
+  if (!status.ok()) {
+    std::fprintf(stderr, "error: %s (%zu batches not acknowledged)\n", status.message().c_str(),
+                 state.in_flight.size());
     return 1;
   }
   return 0;
@@ -238,6 +281,10 @@ const CommandRegistrar kRegistrar([](CLI::App& root) {
   sub->add_option("--batch-bytes", flags->batch_bytes, "Cut a batch when its JSON reaches this many bytes")
       ->capture_default_str();
   sub->add_option("--inflight", flags->inflight, "Batches in flight before waiting for acks")->capture_default_str();
+  sub->add_option("--retries", flags->retries,
+                  "Reconnect this many times after a lost connection, sending unacknowledged batches again "
+                  "(dedup makes that safe)")
+      ->capture_default_str();
   sub->add_flag("--sent-at", flags->sent_at, "Send the client clock so the server corrects occurred_at for skew");
   sub->add_option("file", flags->file, "NDJSON file, or - for standard input")->required();
   return Command{sub, [flags] { return RunPush(*flags); }};
