@@ -53,8 +53,9 @@ void RunAppend(benchmark::State& state, Durability durability) {
 void BM_StorageAppendSync(benchmark::State& state) { RunAppend(state, Durability::kSync); }
 void BM_StorageAppendAsync(benchmark::State& state) { RunAppend(state, Durability::kAsync); }
 
-BENCHMARK(BM_StorageAppendSync)->Arg(1)->Arg(100)->Arg(1000)->Arg(10000)->UseRealTime();
-BENCHMARK(BM_StorageAppendAsync)->Arg(100)->Arg(1000)->Arg(10000)->UseRealTime();
+// Batch sizes 1 to 4096 events (1000: the db_bench comparison in bench/compare.sh).
+BENCHMARK(BM_StorageAppendSync)->Arg(1)->Arg(16)->Arg(256)->Arg(1000)->Arg(4096)->UseRealTime()->MinTime(0.3);
+BENCHMARK(BM_StorageAppendAsync)->Arg(1)->Arg(16)->Arg(256)->Arg(1000)->Arg(4096)->UseRealTime()->MinTime(0.3);
 
 }  // namespace
 }  // namespace tally
