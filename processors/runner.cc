@@ -92,11 +92,7 @@ void Runner::BackgroundLoop() {
       if (wake_->stop) return;
       wake_->wake = false;
     }
-    Status status;
-    {
-      std::lock_guard fold(fold_mu_);
-      status = CatchUpLocked(storage_->LogHead(), nullptr);
-    }
+    Status status = CatchUpTo(storage_->LogHead(), nullptr);
     if (!status.ok()) {
       // Nothing was committed for the failed chunk; retry after a pause rather than spin on a sick disk.
       spdlog::error("view fold failed, retrying in 1s: {}", status.ToString());
@@ -107,13 +103,13 @@ void Runner::BackgroundLoop() {
   }
 }
 
-Status Runner::CatchUp(const ProgressFn& progress) {
-  std::lock_guard fold(fold_mu_);
-  return CatchUpLocked(storage_->LogHead(), progress);
-}
+Status Runner::CatchUp(const ProgressFn& progress) { return CatchUpTo(storage_->LogHead(), progress); }
 
-Status Runner::CatchUpLocked(uint64_t target, const ProgressFn& progress) {
+// fold_mu_ is taken per round, not for the whole catch-up, so a Rebuild request from another thread waits
+// for one chunk at most, even during a long backlog.
+Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
   for (;;) {
+    std::lock_guard fold(fold_mu_);
     auto live = FoldRound(Lane::kLive, target);
     if (!live.ok()) return live.status();
     auto building = FoldRound(Lane::kBuilding, target);

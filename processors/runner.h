@@ -81,7 +81,7 @@ class Runner {
 
   struct WakeSignal;
 
-  Status CatchUpLocked(uint64_t target, const ProgressFn& progress);
+  Status CatchUpTo(uint64_t target, const ProgressFn& progress);
   Result<bool> FoldRound(Lane lane, uint64_t target);
   Status FoldEvents(Lane lane, std::vector<LaneMember>& members, const std::vector<std::pair<uint64_t, Event>>& events);
   Status SwapCaughtUpRebuilds();
