@@ -193,6 +193,7 @@ StorageStats RocksStorage::Stats() const {
   stats.fsyncs = counters_.fsyncs.load(std::memory_order_relaxed);
   stats.failed_groups = counters_.failed_groups.load(std::memory_order_relaxed);
   stats.queued_events = queued_events_.load(std::memory_order_relaxed);
+  stats.writes_failing = wal_failed_.load(std::memory_order_acquire);
   return stats;
 }
 

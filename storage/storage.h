@@ -67,6 +67,9 @@ struct StorageStats {
   uint64_t fsyncs = 0;              // synced group writes + interval WAL syncs + synced state commits
   uint64_t failed_groups = 0;       // group writes that failed (every request of the group got the error)
   uint64_t queued_events = 0;       // events waiting for the writer right now
+  // True while appends fail because the last group write failed and RocksDB has not resumed (for /healthz).
+  // It stays true until a restart when RocksDB deems the error unrecoverable (docs/storage.md).
+  bool writes_failing = false;
 };
 
 // A rejected input kept for inspection (CONTRACT §1.3). store_id empty = the global (admin) quarantine.

@@ -43,12 +43,14 @@ void CheckFailedAppendIsInvisible(const std::function<void(testing::FaultInjecti
     EXPECT_FALSE(storage->FindEvent("s", "b0")->has_value());
     EXPECT_EQ(ReadAll(*storage).size(), 2u);
     EXPECT_GE(storage->Stats().failed_groups, 1u);
+    EXPECT_TRUE(storage->Stats().writes_failing);
 
     AppendResult later = AppendUntilOk(*storage, {MakeEvent("s", "c0"), MakeEvent("s", "b1")});
     ASSERT_TRUE(later.status.ok()) << later.status.ToString();
     EXPECT_EQ(later.first_seq, 3u) << "the failed request consumed no seq";
     EXPECT_FALSE(later.outcomes[1].duplicate) << "the failed request reserved no dedup entry";
     EXPECT_EQ(later.last_seq, 4u);
+    EXPECT_FALSE(storage->Stats().writes_failing);
     ASSERT_TRUE(storage->Close().ok());
   }
   auto storage = OpenOrDie(OptionsFor(dir.path()));
@@ -108,6 +110,7 @@ TEST(FaultTest, UnrecoverableWalErrorStopsWritesUntilReopen) {
     EXPECT_EQ(storage->AppendAndWait(MakeEvents("s", "b", 3)).status.code(), Code::kIoError);
     AppendResult later = storage->AppendAndWait(MakeEvents("s", "c", 1));
     EXPECT_FALSE(later.status.ok());
+    EXPECT_TRUE(storage->Stats().writes_failing);
     EXPECT_EQ(storage->LogHead(), 2u);
     EXPECT_FALSE(storage->FindEvent("s", "c0")->has_value());
     storage->Close().ok();  // may report the stored error; must not crash
