@@ -71,6 +71,7 @@ class RocksStorage final : public Storage {
   size_t FirstSeen(size_t i);
   Status LookupCommitted();
   Status BuildBatch(std::vector<Request>& group, uint64_t* next_seq);
+  Status PutDedupEntries();
   Status WriteGroup();
   void FinishGroup(std::vector<Request>& group, uint64_t head);
   void FailGroup(std::vector<Request>& group, const Status& status);
@@ -107,6 +108,7 @@ class RocksStorage final : public Storage {
   std::vector<uint32_t> first_seen_;  // open-addressing table of slot indexes: in-group duplicate detection
   std::vector<rocksdb::Slice> lookup_keys_;
   std::vector<size_t> lookup_slots_;
+  std::vector<uint32_t> new_slots_;  // slots of the group's new events (their dedup entries go in key order)
   rocksdb::WriteBatch batch_;
   RecentIds recent_;
   QuarantineBook quarantine_book_;
