@@ -110,13 +110,19 @@ Status Runner::CatchUp(const ProgressFn& progress) { return CatchUpTo(storage_->
 Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
   for (;;) {
     std::lock_guard fold(fold_mu_);
-    auto live = FoldRound(Lane::kLive, target);
+    // Views at the live edge fold new events first; a view far behind (e.g. one just added) catches up in
+    // its own chunks instead of holding the others back.
+    uint64_t edge = 0;
+    for (const View& view : views_) edge = std::max(edge, view.serving_offset);
+    auto live = FoldRound(Lane::kLive, target, edge, UINT64_MAX);
     if (!live.ok()) return live.status();
-    auto building = FoldRound(Lane::kBuilding, target);
+    auto laggards = FoldRound(Lane::kLive, target, 0, edge);
+    if (!laggards.ok()) return laggards.status();
+    auto building = FoldRound(Lane::kBuilding, target, 0, UINT64_MAX);
     if (!building.ok()) return building.status();
     if (Status swapped = SwapCaughtUpRebuilds(); !swapped.ok()) return swapped;
     if (progress) progress(std::min(SlowestOffset(), target), target);
-    if (!live.value() && !building.value()) return Status::Ok();
+    if (!live.value() && !laggards.value() && !building.value()) return Status::Ok();
   }
 }
 
@@ -128,15 +134,16 @@ uint64_t Runner::SlowestOffset() const {
   return slowest == UINT64_MAX ? 0 : slowest;
 }
 
-// Folds one chunk into the lane's views that are behind target. Returns whether there was anything to fold.
-Result<bool> Runner::FoldRound(Lane lane, uint64_t target) {
+// Folds one chunk into the lane's views whose offset is in [low, high) and behind target. Returns whether
+// there was anything to fold.
+Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high) {
   std::vector<LaneMember> members;
   uint64_t from = UINT64_MAX;
   for (size_t i = 0; i < views_.size(); ++i) {
     const View& view = views_[i];
     if (lane == Lane::kBuilding && view.control.building == 0) continue;
     uint64_t offset = lane == Lane::kLive ? view.serving_offset : view.building_offset;
-    if (offset >= target) continue;
+    if (offset >= target || offset < low || offset >= high) continue;
     members.push_back(LaneMember{i, offset, nullptr});
     from = std::min(from, offset + 1);
   }

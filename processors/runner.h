@@ -82,7 +82,7 @@ class Runner {
   struct WakeSignal;
 
   Status CatchUpTo(uint64_t target, const ProgressFn& progress);
-  Result<bool> FoldRound(Lane lane, uint64_t target);
+  Result<bool> FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high);
   Status FoldEvents(Lane lane, std::vector<LaneMember>& members, const std::vector<std::pair<uint64_t, Event>>& events);
   Status SwapCaughtUpRebuilds();
   Status StartRebuildLocked(size_t index);

@@ -3,6 +3,7 @@
 // result equals a fresh replay. Also covers min_seq waits on the live tail.
 #include <gtest/gtest.h>
 
+#include "processors/conversation_metrics.h"
 #include "processors/view_keys.h"
 #include "tests/processors/engine_harness.h"
 #include "tests/processors/random_events.h"
@@ -95,6 +96,44 @@ TEST(RebuildTest, UnknownViewIsNotFound) {
   auto engine = ViewEngine::Open(storage.get());
   ASSERT_TRUE(engine.ok());
   EXPECT_EQ((*engine)->Rebuild("nope").code(), Code::kNotFound);
+}
+
+// A view added to an existing data directory starts at offset 0; it must not hold back the views already at
+// the live edge while it catches up.
+TEST(LiveTailTest, ANewViewCatchesUpWithoutHoldingBackTheOthers) {
+  TempDir dir;
+  auto storage = OpenTestStorage(dir.path());
+  std::vector<Event> events = RandomEvents(9).Make(1010);
+  ASSERT_TRUE(storage->AppendAndWait(std::vector<Event>(events.begin(), events.begin() + 1000)).status.ok());
+  uint64_t first_head = storage->LogHead();
+  {
+    std::vector<std::unique_ptr<Processor>> only;
+    only.push_back(std::make_unique<ConversationMetricsProcessor>());
+    auto engine = ViewEngine::Open(storage.get(), {}, std::move(only));
+    ASSERT_TRUE(engine.ok());
+    ASSERT_TRUE((*engine)->CatchUp().ok());
+  }
+  ASSERT_TRUE(storage->AppendAndWait(std::vector<Event>(events.begin() + 1000, events.end())).status.ok());
+  uint64_t head = storage->LogHead();
+  ASSERT_GT(head, first_head);
+  {
+    EngineOptions options;
+    options.runner.chunk_events = 50;
+    int commits_left = 3;  // the edge's new events, then two chunks of the laggards' backlog
+    options.runner.before_commit = [&](uint64_t) { return commits_left-- > 0; };
+    auto engine = ViewEngine::Open(storage.get(), options);
+    ASSERT_TRUE(engine.ok());
+    EXPECT_EQ((*engine)->CatchUp().code(), Code::kUnavailable);
+  }
+  auto engine = ViewEngine::Open(storage.get());
+  ASSERT_TRUE(engine.ok());
+  for (const ViewStatus& v : (*engine)->GetStatus()) {
+    if (v.name == ConversationMetricsProcessor::kName) {
+      EXPECT_EQ(v.offset, head);
+    } else {
+      EXPECT_EQ(v.offset, 100u) << v.name;
+    }
+  }
 }
 
 TEST(LiveTailTest, MinSeqWaitsForTheLiveTailAndTimesOut) {
