@@ -54,8 +54,8 @@ std::string NewUuid() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t hi = rng();
   uint64_t lo = rng();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                      // version 4
-  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);     // RFC 4122 variant
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                  // version 4
+  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
   char buf[37];
   std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
                 static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),

@@ -6,23 +6,32 @@ namespace tally::net {
 
 unsigned HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
+    case Code::kOk:
+      return 200;
     case Code::kMalformed:
     case Code::kUnknownType:
     case Code::kMissingField:
     case Code::kUnknownField:
     case Code::kInvalidValue:
     case Code::kFutureTimestamp:
-    case Code::kBadParameter: return 400;
-    case Code::kUnauthorized: return 401;
-    case Code::kForbidden: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kMethodNotAllowed: return 405;
-    case Code::kTooLarge: return 413;
-    case Code::kUnavailable: return 503;
+    case Code::kBadParameter:
+      return 400;
+    case Code::kUnauthorized:
+      return 401;
+    case Code::kForbidden:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kUnavailable:
+      return 503;
     case Code::kIoError:
     case Code::kCorruption:
-    case Code::kInternal: return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

@@ -3,14 +3,13 @@
 // sit whole in memory. Error responses all carry the contract's body `{"error":{"code","message"}}`.
 #pragma once
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "core/status.h"
 

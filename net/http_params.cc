@@ -1,6 +1,5 @@
 #include "net/http_params.h"
 
-
 namespace tally::net {
 namespace {
 
@@ -54,8 +53,8 @@ Result<std::vector<std::string>> SplitPath(std::string_view path) {
 bool IsValidStoreId(std::string_view store_id) {
   if (store_id.empty() || store_id.size() > 128) return false;
   for (char c : store_id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '.' || c == ':' || c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == ':' || c == '-';
     if (!ok) return false;
   }
   return true;

@@ -18,8 +18,7 @@ const std::vector<RouteSpec>& Routes() {
       {verb::get, "/v1/stores/{store}/conversations/{conversation_id}", RouteKind::kView, Access::kStoreRead,
        "conversation"},
       {verb::get, "/v1/stores/{store}/content_gaps", RouteKind::kView, Access::kStoreRead, "content_gaps"},
-      {verb::post, "/v1/stores/{store}/content_gaps/{topic}/status", RouteKind::kGapStatus, Access::kStoreWrite,
-       ""},
+      {verb::post, "/v1/stores/{store}/content_gaps/{topic}/status", RouteKind::kGapStatus, Access::kStoreWrite, ""},
       {verb::get, "/v1/stores/{store}/files", RouteKind::kView, Access::kStoreRead, "files"},
       {verb::get, "/v1/stores/{store}/files/{shell_file_id}", RouteKind::kView, Access::kStoreRead, "file"},
       {verb::get, "/v1/stores/{store}/usage/daily", RouteKind::kView, Access::kStoreRead, "usage_daily"},
@@ -75,8 +74,8 @@ Result<RouteMatch> MatchRoute(http::verb method, const std::vector<std::string>&
     *allow += std::string(http::to_string(route.method));
   }
   if (!allow->empty()) {
-    return Status(Code::kMethodNotAllowed, "method " + std::string(http::to_string(method)) +
-                                               " is not allowed here; allowed: " + *allow);
+    return Status(Code::kMethodNotAllowed,
+                  "method " + std::string(http::to_string(method)) + " is not allowed here; allowed: " + *allow);
   }
   return Status(Code::kNotFound, "no such route");
 }

@@ -3,13 +3,11 @@
 // path parameters, or tells 404 (no such path) from 405 (known path, other method).
 #pragma once
 
+#include <boost/beast/http/verb.hpp>
+#include <ostream>  // Boost 1.74 string_view needs it before the Beast headers under GCC 12
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <ostream>  // Boost 1.74 string_view needs it before the Beast headers under GCC 12
-
-#include <boost/beast/http/verb.hpp>
 
 #include "core/status.h"
 #include "net/http_params.h"

@@ -1,8 +1,7 @@
 #include "net/http_routes.h"
 
-#include <exception>
-
 #include <boost/asio/post.hpp>
+#include <exception>
 
 #include "core/json_writer.h"
 
@@ -14,8 +13,8 @@ namespace http = boost::beast::http;
 HttpApi::HttpApi(HttpApiDeps deps, HttpApiOptions options)
     : deps_(std::move(deps)),
       options_(options),
-      requests_(deps_.metrics->AddCounterFamily("tally_http_requests_total", "HTTP requests answered, by route and status",
-                                                {"route", "status"})),
+      requests_(deps_.metrics->AddCounterFamily("tally_http_requests_total",
+                                                "HTTP requests answered, by route and status", {"route", "status"})),
       latency_(deps_.metrics->AddHistogramFamily("tally_http_request_seconds",
                                                  "HTTP request latency from routing to answer, by route", {"route"},
                                                  LatencyBucketsSeconds())),
@@ -53,19 +52,18 @@ void HttpApi::RegisterGauges() {
       for (const ViewStatus& v : engine->GetStatus()) samples.push_back({{v.name}, static_cast<double>(v.offset)});
       return samples;
     });
-    deps_.metrics->AddGauge("tally_view_lag", "Events appended but not yet folded into each view", {"view"},
-                            [engine] {
-                              std::vector<GaugeSample> samples;
-                              for (const ViewStatus& v : engine->GetStatus()) {
-                                samples.push_back({{v.name}, static_cast<double>(v.lag)});
-                              }
-                              return samples;
-                            });
+    deps_.metrics->AddGauge("tally_view_lag", "Events appended but not yet folded into each view", {"view"}, [engine] {
+      std::vector<GaugeSample> samples;
+      for (const ViewStatus& v : engine->GetStatus()) {
+        samples.push_back({{v.name}, static_cast<double>(v.lag)});
+      }
+      return samples;
+    });
   }
   if (deps_.storage) {
     Storage* storage = deps_.storage;
-    deps_.metrics->AddGauge("tally_rocksdb_bytes", "Approximate on-disk size per column family",
-                            {"column_family"}, [storage] {
+    deps_.metrics->AddGauge("tally_rocksdb_bytes", "Approximate on-disk size per column family", {"column_family"},
+                            [storage] {
                               std::vector<GaugeSample> samples;
                               for (const auto& [cf, bytes] : storage->SizesByColumnFamily()) {
                                 samples.push_back({{cf}, static_cast<double>(bytes)});
@@ -161,11 +159,21 @@ Status HttpApi::Authorize(const RouteSpec& route, const ParamMap& path_params, c
   const Principal& who = **principal;
   bool allowed = false;
   switch (route.access) {
-    case Access::kOpen: allowed = true; break;
-    case Access::kPush: allowed = who.CanPush(); break;
-    case Access::kStoreRead: allowed = who.CanRead(store); break;
-    case Access::kStoreWrite: allowed = who.CanWrite(store); break;
-    case Access::kAdmin: allowed = who.IsAdmin(); break;
+    case Access::kOpen:
+      allowed = true;
+      break;
+    case Access::kPush:
+      allowed = who.CanPush();
+      break;
+    case Access::kStoreRead:
+      allowed = who.CanRead(store);
+      break;
+    case Access::kStoreWrite:
+      allowed = who.CanWrite(store);
+      break;
+    case Access::kAdmin:
+      allowed = who.IsAdmin();
+      break;
   }
   if (!allowed) {
     return Status(Code::kForbidden, "a " + std::string(RoleName(who.role())) + " token may not use " +
@@ -175,27 +183,42 @@ Status HttpApi::Authorize(const RouteSpec& route, const ParamMap& path_params, c
 }
 
 void HttpApi::Dispatch(std::shared_ptr<Call> call) {
+  bool needs_engine = call->route->kind == RouteKind::kView || call->route->kind == RouteKind::kExport ||
+                      call->route->kind == RouteKind::kAdminStatus || call->route->kind == RouteKind::kAdminRebuild;
+  if (needs_engine && !deps_.engine) {
+    return call->respond(ErrorResponse(Code::kUnavailable, "views are not served here"));
+  }
   switch (call->route->kind) {
     case RouteKind::kHealthz: {
       return call->respond(JsonResponse(R"({"status":"ok"})"));
     }
     case RouteKind::kMetrics: {
-      HttpResponse response;
-      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      response.body = deps_.metrics->RenderPrometheus();
-      return call->respond(std::move(response));
+      // On the pool: rendering asks storage for its on-disk sizes.
+      return OnPool(std::move(call), [this](Call&) {
+        HttpResponse response;
+        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        response.body = deps_.metrics->RenderPrometheus();
+        return response;
+      });
     }
-    case RouteKind::kPostEvents: return PostEvents(std::move(call));
-    case RouteKind::kView: return View(std::move(call));
-    case RouteKind::kExport: return Export(std::move(call));
-    case RouteKind::kGapStatus: return GapStatus(std::move(call));
+    case RouteKind::kPostEvents:
+      return PostEvents(std::move(call));
+    case RouteKind::kView:
+      return View(std::move(call));
+    case RouteKind::kExport:
+      return Export(std::move(call));
+    case RouteKind::kGapStatus:
+      return GapStatus(std::move(call));
     case RouteKind::kStoreRejected: {
       std::string store = call->store;
       return Rejected(std::move(call), std::move(store));
     }
-    case RouteKind::kAdminRejected: return Rejected(std::move(call), "");
-    case RouteKind::kAdminStatus: return AdminStatus(std::move(call));
-    case RouteKind::kAdminRebuild: return AdminRebuild(std::move(call));
+    case RouteKind::kAdminRejected:
+      return Rejected(std::move(call), "");
+    case RouteKind::kAdminStatus:
+      return AdminStatus(std::move(call));
+    case RouteKind::kAdminRebuild:
+      return AdminRebuild(std::move(call));
   }
   call->respond(ErrorResponse(Code::kInternal, "unhandled route"));
 }

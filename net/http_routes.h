@@ -15,13 +15,12 @@
 // work posts answers to it.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "core/time.h"
 #include "net/auth.h"

@@ -58,8 +58,7 @@ void HttpServer::Stop() {
 
 void HttpServer::State::Accept(std::shared_ptr<State> state) {
   if (state->stopping.load() || !state->acceptor.is_open()) return;
-  state->acceptor.async_accept(asio::make_strand(state->io), [state](boost::system::error_code ec,
-                                                                     tcp::socket socket) {
+  state->acceptor.async_accept(asio::make_strand(state->io), [state](boost::system::error_code ec, tcp::socket socket) {
     if (state->stopping.load()) return;
     if (!ec) {
       bool over_limit = state->open.load() >= state->options.max_connections;

@@ -11,14 +11,13 @@
 // Threading: each connection runs on its own strand; Start/Stop/port are safe from any thread.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "core/status.h"
 #include "net/http_message.h"

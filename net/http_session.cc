@@ -1,7 +1,5 @@
 #include "net/http_session.h"
 
-#include <exception>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -10,6 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <exception>
 
 namespace tally::net {
 
@@ -97,9 +96,8 @@ void HttpSession::ReadHeader() {
   parser_->header_limit(static_cast<uint32_t>(state_->options.header_limit));
   parser_->body_limit(state_->options.body_limit);
   stream_.expires_after(state_->options.header_timeout);
-  http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->OnHeader(ec);
-  });
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void HttpSession::OnHeader(beast::error_code ec) {
@@ -128,9 +126,8 @@ void HttpSession::OnHeader(beast::error_code ec) {
 
 void HttpSession::ReadBody() {
   stream_.expires_after(state_->options.body_timeout);
-  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->OnBody(ec);
-  });
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
 }
 
 void HttpSession::OnBody(beast::error_code ec) {
@@ -163,8 +160,7 @@ void HttpSession::Send(HttpResponse response) {
 }
 
 void HttpSession::SendWhole(HttpResponse response) {
-  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
-                                                                  version_);
+  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_);
   res->set(http::field::server, "tally");
   res->set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) res->set(name, value);
@@ -172,9 +168,8 @@ void HttpSession::SendWhole(HttpResponse response) {
   res->keep_alive(keep_alive_);
   res->prepare_payload();
   stream_.expires_after(state_->options.write_timeout);
-  http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-    self->AfterResponse(ec);
-  });
+  http::async_write(stream_, *res,
+                    [self = shared_from_this(), res](beast::error_code ec, size_t) { self->AfterResponse(ec); });
 }
 
 // HTTP/1.1 streams with chunked transfer encoding; HTTP/1.0 has no chunks, so the body is written raw and
@@ -182,8 +177,7 @@ void HttpSession::SendWhole(HttpResponse response) {
 void HttpSession::SendStreamed(HttpResponse response) {
   chunked_ = version_ >= 11;
   if (!chunked_) keep_alive_ = false;
-  auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(response.status),
-                                                                 version_);
+  auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(response.status), version_);
   res->set(http::field::server, "tally");
   res->set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) res->set(name, value);
@@ -191,11 +185,11 @@ void HttpSession::SendStreamed(HttpResponse response) {
   if (chunked_) res->chunked(true);
   auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
   stream_.expires_after(state_->options.write_timeout);
-  http::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr, body = response.stream](
-                                             beast::error_code ec, size_t) {
-    if (ec) return self->CloseNow();
-    self->NextPiece(body);
-  });
+  http::async_write_header(stream_, *sr,
+                           [self = shared_from_this(), res, sr, body = response.stream](beast::error_code ec, size_t) {
+                             if (ec) return self->CloseNow();
+                             self->NextPiece(body);
+                           });
 }
 
 void HttpSession::NextPiece(std::shared_ptr<BodyStream> body) {
@@ -247,8 +241,7 @@ void HttpSession::AfterResponse(beast::error_code ec) {
 void HttpSession::FailAndClose(Code code, std::string_view message) {
   keep_alive_ = false;
   HttpResponse response = ErrorResponse(code, message);
-  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
-                                                                  version_);
+  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_);
   res->set(http::field::server, "tally");
   res->set(http::field::content_type, response.content_type);
   res->body() = std::move(response.body);

@@ -4,16 +4,15 @@
 #pragma once
 
 #include <atomic>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
-
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "net/http_server.h"
 
@@ -74,7 +73,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool keep_alive_ = false;
   bool waiting_for_request_ = false;  // no request in progress: Shutdown may close at once
   bool chunked_ = false;
-  std::string piece_;                 // the streamed piece being written
+  std::string piece_;  // the streamed piece being written
   std::unique_ptr<char[]> drain_buf_;
   size_t drained_ = 0;
 };

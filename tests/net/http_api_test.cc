@@ -28,7 +28,9 @@ using testing::TallyServer;
 using testing::TempDir;
 using testing::UrlEncode;
 
-std::string DemoEvents() { return testing::ReadFileText(std::string(TALLY_TEST_DATA_DIR) + "/../../tools/demo/events.ndjson"); }
+std::string DemoEvents() {
+  return testing::ReadFileText(std::string(TALLY_TEST_DATA_DIR) + "/../../tools/demo/events.ndjson");
+}
 
 // One view request: the query-API route, its store, an optional path parameter and the query string.
 struct RouteCase {
@@ -71,7 +73,8 @@ std::vector<RouteCase> ViewCases() {
       cases.push_back({"metrics", store, {{"period", period}, {"date", "2026-11-10"}}, ""});
     }
     for (std::string granularity : {"day", "week", "month"}) {
-      cases.push_back({"trends", store, {{"from", "2026-10-20"}, {"to", "2026-11-21"}, {"granularity", granularity}}, ""});
+      cases.push_back(
+          {"trends", store, {{"from", "2026-10-20"}, {"to", "2026-11-21"}, {"granularity", granularity}}, ""});
     }
     cases.push_back({"trends", store, {{"from", "2026-11-03"}, {"to", "2026-11-04"}, {"granularity", "hour"}}, ""});
     cases.push_back({"roi", store, {{"period_days", "30"}, {"to", "2026-11-21"}}, ""});
@@ -111,7 +114,9 @@ TEST(HttpApi, EveryViewRouteAnswersWhatTheQueryApiAnswers) {
     EXPECT_EQ(reply.status, 200) << TargetOf(cases[i], last_seq) << " -> " << reply.body;
     if (cases[i].query == "export") {
       EXPECT_EQ(reply.Header("transfer-encoding"), "chunked");
-      EXPECT_EQ(reply.Header("content-type").rfind(cases[i].params["format"] == "csv" ? "text/csv" : "application/json", 0), 0u);
+      EXPECT_EQ(
+          reply.Header("content-type").rfind(cases[i].params["format"] == "csv" ? "text/csv" : "application/json", 0),
+          0u);
     }
     http_bodies.push_back(reply.body);
     // Follow one page of every paged answer, so cursors are covered too.
@@ -273,8 +278,8 @@ TEST_F(HttpApiServed, MinSeqReadsYourWrites) {
   ASSERT_EQ(push.status, 200) << push.body;
   uint64_t seq = JsonMemberUint(push.body, "last_seq").value_or(0);
   ASSERT_GT(seq, last_seq_);
-  HttpReply reply = client.Get("/v1/stores/ryw-store/daily_metrics?from=2026-11-20&to=2026-11-20&min_seq=" +
-                               std::to_string(seq));
+  HttpReply reply =
+      client.Get("/v1/stores/ryw-store/daily_metrics?from=2026-11-20&to=2026-11-20&min_seq=" + std::to_string(seq));
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_GE(JsonMemberUint(reply.body, "as_of_seq").value_or(0), seq);
   EXPECT_NE(reply.body.find("\"total_conversations\":1"), std::string::npos) << reply.body;
@@ -302,7 +307,8 @@ TEST_F(HttpApiServed, KeepAliveServesManyRequestsOnOneConnection) {
 
 TEST_F(HttpApiServed, BodyOver16MiBIs413) {
   HttpClient client(port());
-  std::string line = R"({"event_id":"big","type":"conversation_abandoned","store_id":"s","occurred_at":"2026-11-01T00:00:00Z","conversation_id":"c"})";
+  std::string line =
+      R"({"event_id":"big","type":"conversation_abandoned","store_id":"s","occurred_at":"2026-11-01T00:00:00Z","conversation_id":"c"})";
   std::string body;
   while (body.size() <= 16u * 1024 * 1024) body += line + "\n";
   ExpectError(client.Post("/v1/events", body), 413, "too_large");
@@ -326,9 +332,10 @@ TEST_F(HttpApiServed, HealthzAndMetrics) {
   HttpReply metrics = Get("/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.Header("content-type").rfind("text/plain", 0), 0u);
-  for (std::string name : {"tally_events_appended_total", "tally_events_duplicate_total", "tally_view_offset{view=",
-                           "tally_view_lag{view=", "tally_http_requests_total{route=\"/v1/stores/{store}/roi\",status=\"200\"}",
-                           "tally_http_request_seconds_bucket{route=", "tally_rocksdb_bytes"}) {
+  for (std::string name :
+       {"tally_events_appended_total", "tally_events_duplicate_total", "tally_view_offset{view=",
+        "tally_view_lag{view=", "tally_http_requests_total{route=\"/v1/stores/{store}/roi\",status=\"200\"}",
+        "tally_http_request_seconds_bucket{route=", "tally_rocksdb_bytes"}) {
     EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
   }
 }
@@ -346,7 +353,8 @@ TEST_F(HttpApiServed, AdminStatusAndRebuild) {
   // The rebuilt view catches up again and serves the same answer.
   std::string target = "/v1/stores/acme-support/usage/monthly?month=2026-11";
   std::string before = Get(target).body;
-  EXPECT_TRUE(testing::WaitFor([&] { return Get("/v1/admin/status").body.find("rebuilding") == std::string::npos; }, 30s));
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return Get("/v1/admin/status").body.find("rebuilding") == std::string::npos; }, 30s));
   EXPECT_EQ(Get(target).body, before);
 }
 

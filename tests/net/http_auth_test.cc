@@ -28,9 +28,9 @@ std::vector<HttpCall> StoreRoutes(const std::string& store) {
   std::vector<HttpCall> calls;
   for (std::string target :
        {s + "/daily_metrics?from=2026-11-01&to=2026-11-02", s + "/metrics?period=day&date=2026-11-01",
-        s + "/trends?from=2026-11-01&to=2026-11-02", s + "/roi?to=2026-11-02", s + "/quality?from=2026-11-01&to=2026-11-02",
-        s + "/conversations/c1", s + "/content_gaps", s + "/files", s + "/files/f1",
-        s + "/usage/daily?from=2026-11-01&to=2026-11-02", s + "/usage/monthly?month=2026-11",
+        s + "/trends?from=2026-11-01&to=2026-11-02", s + "/roi?to=2026-11-02",
+        s + "/quality?from=2026-11-01&to=2026-11-02", s + "/conversations/c1", s + "/content_gaps", s + "/files",
+        s + "/files/f1", s + "/usage/daily?from=2026-11-01&to=2026-11-02", s + "/usage/monthly?month=2026-11",
         s + "/export?from=2026-11-01&to=2026-11-02&format=csv", s + "/rejected"}) {
     HttpCall call;
     call.target = target;
@@ -75,9 +75,10 @@ class HttpAuth : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    std::string tokens = std::string(R"({"tokens":[)") + R"({"token":")" + kAdmin + R"(","role":"admin","stores":["*"]},)" +
-                         R"({"token":")" + kProducerA + R"(","role":"producer","stores":["store-a"]},)" +
-                         R"({"token":")" + kReaderA + R"(","role":"reader","stores":["store-a"]}]})";
+    std::string tokens = std::string(R"({"tokens":[)") + R"({"token":")" + kAdmin +
+                         R"(","role":"admin","stores":["*"]},)" + R"({"token":")" + kProducerA +
+                         R"(","role":"producer","stores":["store-a"]},)" + R"({"token":")" + kReaderA +
+                         R"(","role":"reader","stores":["store-a"]}]})";
     ASSERT_TRUE(testing::WriteFile(dir_->Sub("tokens.json"), tokens));
     server_ = TallyServer::Start(dir_->Sub("data"), {"--auth", dir_->Sub("tokens.json")}).release();
     ASSERT_TRUE(server_);

@@ -21,8 +21,7 @@ using testing::TempDir;
 
 std::string Started(const std::string& store, const std::string& id, const std::string& conversation = "c1") {
   return R"({"event_id":")" + id + R"(","type":"conversation_started","store_id":")" + store +
-         R"(","occurred_at":"2026-11-20T10:00:00Z","conversation_id":")" + conversation +
-         R"(","customer_id":"u1"})";
+         R"(","occurred_at":"2026-11-20T10:00:00Z","conversation_id":")" + conversation + R"(","customer_id":"u1"})";
 }
 
 class HttpEvents : public ::testing::Test {
@@ -46,9 +45,10 @@ class HttpEvents : public ::testing::Test {
 };
 
 TEST_F(HttpEvents, ArrayFormReportsAcceptedDuplicatesAndRejectedByIndex) {
-  std::string body = "[" + Started("s1", "e1") + ",\n " +
-                     R"({"event_id":"e2","type":"conversation_started","store_id":"s1","occurred_at":"2026-11-20T10:00:00Z"})" +
-                     "," + Started("s1", "e1", "other") + "," + Started("s1", "e3") + "]";
+  std::string body =
+      "[" + Started("s1", "e1") + ",\n " +
+      R"({"event_id":"e2","type":"conversation_started","store_id":"s1","occurred_at":"2026-11-20T10:00:00Z"})" + "," +
+      Started("s1", "e1", "other") + "," + Started("s1", "e3") + "]";
   HttpReply reply = Post("/v1/events", body);
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(JsonMemberUint(reply.body, "accepted"), 2u);
@@ -84,8 +84,12 @@ TEST_F(HttpEvents, NdjsonIgnoresBlankLinesInIndexesAndRejectsBadLines) {
 }
 
 TEST_F(HttpEvents, RejectsAreVisibleInTheStoreQuarantineNewestFirst) {
-  Post("/v1/events", R"({"event_id":"q1","type":"conversation_started","store_id":"qs","occurred_at":"2026-11-20T10:00:00Z","customer_id":"u"})");
-  Post("/v1/events", R"({"event_id":"q2","type":"conversation_resolved","store_id":"qs","occurred_at":"1999-01-01T00:00:00Z","conversation_id":"c"})");
+  Post(
+      "/v1/events",
+      R"({"event_id":"q1","type":"conversation_started","store_id":"qs","occurred_at":"2026-11-20T10:00:00Z","customer_id":"u"})");
+  Post(
+      "/v1/events",
+      R"({"event_id":"q2","type":"conversation_resolved","store_id":"qs","occurred_at":"1999-01-01T00:00:00Z","conversation_id":"c"})");
   HttpReply page = Get("/v1/stores/qs/rejected?limit=1");
   ASSERT_EQ(page.status, 200) << page.body;
   std::string rows = JsonMemberRaw(page.body, "rejected").value_or("");
@@ -121,8 +125,9 @@ TEST_F(HttpEvents, UnparseableArrayIs400AndQuarantinedOnce) {
 }
 
 TEST_F(HttpEvents, ContentGapStatusAppendsAServerMadeEvent) {
-  std::string hit = R"({"event_id":"k1","type":"knowledge_retrieved","store_id":"g1","occurred_at":"2026-11-20T10:00:00Z",)"
-                    R"("conversation_id":"c","query":"how do I reset?","topic":"Password reset","confidence":0.1})";
+  std::string hit =
+      R"({"event_id":"k1","type":"knowledge_retrieved","store_id":"g1","occurred_at":"2026-11-20T10:00:00Z",)"
+      R"("conversation_id":"c","query":"how do I reset?","topic":"Password reset","confidence":0.1})";
   ASSERT_EQ(Post("/v1/events", hit).status, 200);
   HttpReply changed = Post("/v1/stores/g1/content_gaps/Password%20reset/status", R"({"status":"in_progress"})");
   ASSERT_EQ(changed.status, 200) << changed.body;
@@ -135,13 +140,14 @@ TEST_F(HttpEvents, ContentGapStatusAppendsAServerMadeEvent) {
 }
 
 TEST_F(HttpEvents, ContentGapStatusRejectsBadBodies) {
-  for (std::string body : {"", "{}", R"({"status":"closed"})", R"({"status":1})", R"({"status":"resolved","x":1})",
-                           "[1]"}) {
+  for (std::string body :
+       {"", "{}", R"({"status":"closed"})", R"({"status":1})", R"({"status":"resolved","x":1})", "[1]"}) {
     HttpReply reply = Post("/v1/stores/g1/content_gaps/topic/status", body);
     EXPECT_EQ(reply.status, 400) << body << " -> " << reply.body;
     EXPECT_NE(reply.body.find("bad_parameter"), std::string::npos) << reply.body;
   }
-  HttpReply long_topic = Post("/v1/stores/g1/content_gaps/" + std::string(129, 't') + "/status", R"({"status":"resolved"})");
+  HttpReply long_topic =
+      Post("/v1/stores/g1/content_gaps/" + std::string(129, 't') + "/status", R"({"status":"resolved"})");
   EXPECT_EQ(long_topic.status, 400) << long_topic.body;
   // None of these reached the log or a quarantine.
   EXPECT_EQ(JsonMemberUint(Get("/v1/admin/status").body, "log_head"), 0u);

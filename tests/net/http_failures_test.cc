@@ -3,10 +3,9 @@
 // produce on demand.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <thread>
 
 #include "net/http_routes.h"
 #include "net/http_server.h"
@@ -24,7 +23,7 @@ using testing::JsonMemberString;
 // A storage whose append and quarantine answers the test sets.
 class ScriptedStorage final : public Storage {
  public:
-  Status try_append = Status::Ok();  // what TryAppend returns
+  Status try_append = Status::Ok();     // what TryAppend returns
   Status append_result = Status::Ok();  // the status handed to `done`
   Status quarantine = Status::Ok();
 
@@ -116,7 +115,8 @@ class HttpFailures : public ::testing::Test {
   std::thread thread_;
 };
 
-const char kEvent[] = R"({"event_id":"e1","type":"conversation_abandoned","store_id":"s","occurred_at":"2026-11-01T00:00:00Z","conversation_id":"c"})";
+const char kEvent[] =
+    R"({"event_id":"e1","type":"conversation_abandoned","store_id":"s","occurred_at":"2026-11-01T00:00:00Z","conversation_id":"c"})";
 
 TEST_F(HttpFailures, FullIngestQueueIs503WithRetryAfter) {
   storage_.try_append = Status(Code::kUnavailable, "queue full");
@@ -151,6 +151,13 @@ TEST_F(HttpFailures, QuarantineReadErrorIs500AndRawIsValidJsonText) {
   HttpReply failed = HttpClient(server_->port()).Get("/v1/stores/s/rejected");
   EXPECT_EQ(failed.status, 500);
   EXPECT_EQ(ErrorCode(failed), "internal");
+}
+
+TEST_F(HttpFailures, ViewRoutesWithoutAnEngineAre503) {
+  HttpReply reply = HttpClient(server_->port()).Get("/v1/stores/s/roi");
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(ErrorCode(reply), "unavailable");
+  EXPECT_EQ(HttpClient(server_->port()).Get("/metrics").status, 200);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Request-target decoding, route matching and POST /v1/events body splitting: pure functions, no server.
+#include "net/http_params.h"
+
 #include <gtest/gtest.h>
 
 #include "net/http_events_body.h"
-#include "net/http_params.h"
 #include "net/http_route_table.h"
 
 namespace tally::net {
@@ -80,8 +81,7 @@ TEST(MatchRoute, Tells404From405) {
   auto m = Match(http::verb::get, "/v1/events", &allow);
   EXPECT_EQ(m.status().code(), Code::kMethodNotAllowed);
   EXPECT_EQ(allow, "POST");
-  EXPECT_EQ(Match(http::verb::delete_, "/v1/stores/s1/daily_metrics", &allow).status().code(),
-            Code::kMethodNotAllowed);
+  EXPECT_EQ(Match(http::verb::delete_, "/v1/stores/s1/daily_metrics", &allow).status().code(), Code::kMethodNotAllowed);
   EXPECT_EQ(allow, "GET");
 }
 
@@ -97,15 +97,15 @@ TEST(SplitEventsBody, ArrayElementsKeepTheirExactBytes) {
   EventsBody body = SplitEventsBody(" \n[ {\"a\": [1, {\"b\": \"]\\\",\"}]} , 2,\"x\" ,{\"a\":1,\"a\":2}]\n");
   ASSERT_TRUE(body.is_array);
   ASSERT_FALSE(body.array_unparseable) << body.error;
-  EXPECT_EQ(body.events, (std::vector<std::string_view>{"{\"a\": [1, {\"b\": \"]\\\",\"}]}", "2", "\"x\"",
-                                                         "{\"a\":1,\"a\":2}"}));
+  EXPECT_EQ(body.events,
+            (std::vector<std::string_view>{"{\"a\": [1, {\"b\": \"]\\\",\"}]}", "2", "\"x\"", "{\"a\":1,\"a\":2}"}));
   EXPECT_TRUE(SplitEventsBody("[]").events.empty());
   EXPECT_FALSE(SplitEventsBody("[]").array_unparseable);
 }
 
 TEST(SplitEventsBody, UnparseableArraysAreOneError) {
-  for (std::string_view bad : {"[", "[{}", "[{},]", "[,{}]", "[{}] x", "[{\"a\":}]", "[{\"a\" 1}]", "[tru]",
-                               "[01]", "[1.]", "[\"\\x\"]", "[\"unterminated]", "[{} {}]", "[\"a\nb\"]"}) {
+  for (std::string_view bad : {"[", "[{}", "[{},]", "[,{}]", "[{}] x", "[{\"a\":}]", "[{\"a\" 1}]", "[tru]", "[01]",
+                               "[1.]", "[\"\\x\"]", "[\"unterminated]", "[{} {}]", "[\"a\nb\"]"}) {
     EventsBody body = SplitEventsBody(bad);
     EXPECT_TRUE(body.is_array) << bad;
     EXPECT_TRUE(body.array_unparseable) << bad;

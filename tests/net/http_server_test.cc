@@ -5,11 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <stdexcept>
 #include <thread>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 
 #include "tests/testing/http_client.h"
 #include "tests/testing/tally_process.h"
@@ -74,8 +73,7 @@ class HttpServerTest : public ::testing::Test {
   uint16_t port() const { return server_->port(); }
 
   boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
   ScriptedHandler handler_;
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;

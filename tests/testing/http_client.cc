@@ -1,11 +1,5 @@
 #include "tests/testing/http_client.h"
 
-#include <fstream>
-
-#include <functional>
-#include <ostream>
-#include <sstream>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +7,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
+#include <functional>
+#include <ostream>
+#include <sstream>
 
 #include "core/json_reader.h"
 

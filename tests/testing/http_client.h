@@ -15,7 +15,7 @@
 namespace tally::testing {
 
 struct HttpReply {
-  int status = 0;                             // 0: no answer (connection failed, closed or timed out)
+  int status = 0;  // 0: no answer (connection failed, closed or timed out)
   std::string body;
   std::map<std::string, std::string> headers;  // names lower-cased
   bool keep_alive = false;
