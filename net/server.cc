@@ -48,6 +48,7 @@ Status Server::Start() {
   storage_options.path = options_.data_dir;
   storage_options.durability = options_.durability;
   storage_options.quarantine_capacity = options_.quarantine_capacity;
+  storage_options.env = options_.storage_env;
   auto storage = Storage::Open(storage_options);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());

@@ -38,6 +38,9 @@ struct ServerOptions {
   size_t io_threads = 2;
   TcpServerOptions tcp;
   HttpServerOptions http;
+  // Test hook: the RocksDB Env storage runs on (StorageOptions::env), e.g. a fault-injecting one. nullptr: the
+  // default Env. Not settable from the command line.
+  rocksdb::Env* storage_env = nullptr;
   // How long Shutdown waits for connections to drain before closing them anyway.
   std::chrono::milliseconds drain_timeout{10'000};
 };
