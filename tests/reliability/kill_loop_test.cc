@@ -1,5 +1,5 @@
 // The kill loop (CONTRACT §5): `tally serve` is SIGKILLed at seeded random moments while several producers push
-// over TCP and retry every batch that was not acknowledged. After the last restart the test checks
+// (two over TCP, two over HTTP) and retry every batch that was not acknowledged. After the last restart the test checks
 //   * the log (`tally dump`): every event any producer sent is there exactly once, at the seq its ack reported,
 //     and seqs run 1..N — nothing acknowledged lost, nothing retried doubled;
 //   * the views: every query the restarted server answers equals the answer of a fresh replay (`tally dump` of
@@ -115,7 +115,9 @@ class KillLoop {
   KillLoop(const std::string& dir, uint32_t seed, size_t events, std::vector<std::string> serve_args)
       : dir_(dir), rng_(seed), serve_args_(std::move(serve_args)) {
     for (int p = 0; p < kProducers; ++p) {
-      producers_.push_back(std::make_unique<RetryingProducer>(p, seed * 7 + p, events, kBatchSize));
+      // Producers 0 and 1 speak Cap'n Proto over TCP, 2 and 3 POST NDJSON over HTTP.
+      const Transport transport = p < kProducers / 2 ? Transport::kTcp : Transport::kHttp;
+      producers_.push_back(std::make_unique<RetryingProducer>(p, transport, seed * 7 + p, events, kBatchSize));
     }
     for (auto& p : producers_) threads_.emplace_back([this, raw = p.get()] { raw->Run(&board_); });
   }
@@ -136,7 +138,7 @@ class KillLoop {
 
   std::unique_ptr<TallyServer> Start() {
     auto server = TallyServer::Start(dir_, serve_args_);
-    if (server) board_.Publish(server->tcp_address());
+    if (server) board_.Publish(server->tcp_address(), server->http_port());
     return server;
   }
 
@@ -176,6 +178,7 @@ void CheckLog(const DumpedLog& log, const KillLoop& loop) {
   std::set<std::string> sent;
   for (const auto& p : loop.producers()) {
     EXPECT_TRUE(p->errors().empty()) << p->errors().front();
+    EXPECT_FALSE(p->acked().empty()) << "a producer got no ack at all";
     for (const std::string& key : p->AllKeys()) sent.insert(key);
     for (const auto& [key, seq] : p->acked()) {
       auto it = log.seq_of.find(key);

@@ -1,4 +1,5 @@
-// A producer for crash tests: pushes a fixed, seeded stream of events over TCP one batch at a time and, whenever
+// A producer for crash tests: pushes a fixed, seeded stream of events over TCP (Cap'n Proto) or HTTP (NDJSON
+// POST) one batch at a time and, whenever
 // the connection breaks before a batch is acknowledged, reconnects to the next server incarnation and sends the
 // same batch again — the retry rule of CONTRACT §2.1 point 4. It records the sequence every acknowledged event
 // got, so a test can check the log afterwards: acknowledged events present exactly once at their seq.
@@ -7,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include "core/event_codec.h"
 #include "net/tcp_client.h"
 #include "tests/processors/random_events.h"
+#include "tests/testing/http_client.h"
 #include "tests/testing/ingest_helpers.h"
 
 namespace tally::reliability {
@@ -27,9 +30,10 @@ namespace tally::reliability {
 // clears the address before a kill; producers whose connection broke wait for a newer generation.
 class ServerAddress {
  public:
-  void Publish(const std::string& address) {
+  void Publish(const std::string& address, uint16_t http_port) {
     std::lock_guard<std::mutex> lock(mu_);
     address_ = address;
+    http_port_ = http_port;
     ++generation_;
     cv_.notify_all();
   }
@@ -44,11 +48,13 @@ class ServerAddress {
   }
   // Waits (up to timeout) for a published address of a generation newer than `after`. False when stopped or
   // the deadline passed.
-  bool WaitNewer(uint64_t after, std::string* address, uint64_t* generation, std::chrono::milliseconds timeout) {
+  bool WaitNewer(uint64_t after, std::string* address, uint16_t* http_port, uint64_t* generation,
+                 std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
     bool ok = cv_.wait_for(lock, timeout, [&] { return stopped_ || (generation_ > after && !address_.empty()); });
     if (!ok || stopped_) return false;
     *address = address_;
+    *http_port = http_port_;
     *generation = generation_;
     return true;
   }
@@ -57,6 +63,7 @@ class ServerAddress {
   std::mutex mu_;
   std::condition_variable cv_;
   std::string address_;
+  uint16_t http_port_ = 0;
   uint64_t generation_ = 0;
   bool stopped_ = false;
 };
@@ -66,9 +73,12 @@ struct SentEvent {
   std::string json;
 };
 
+enum class Transport { kTcp, kHttp };
+
 class RetryingProducer {
  public:
-  RetryingProducer(int id, uint32_t seed, size_t events, size_t batch_size) : id_(id) {
+  RetryingProducer(int id, Transport transport, uint32_t seed, size_t events, size_t batch_size)
+      : id_(id), transport_(transport) {
     testing::RandomEvents random(seed);
     std::vector<SentEvent> batch;
     for (Event& e : random.Make(events)) {
@@ -84,14 +94,20 @@ class RetryingProducer {
   void Run(ServerAddress* board) {
     uint64_t generation = 0;
     std::unique_ptr<net::TcpClient> client;
+    std::unique_ptr<testing::HttpClient> http;
     while (next_ < batches_.size()) {
-      if (!client) {
+      if (!client && !http) {
         std::string address;
-        if (!board->WaitNewer(generation, &address, &generation, std::chrono::seconds(120))) return;
-        client = Connect(address);
-        if (!client) continue;  // this incarnation died already; wait for the next one
+        uint16_t http_port = 0;
+        if (!board->WaitNewer(generation, &address, &http_port, &generation, std::chrono::seconds(120))) return;
+        if (transport_ == Transport::kHttp) {
+          http = std::make_unique<testing::HttpClient>(http_port, std::chrono::seconds(30));
+        } else if (!(client = Connect(address))) {
+          continue;  // this incarnation died already; wait for the next one
+        }
       }
-      if (!SendOne(*client)) client.reset();  // unacknowledged: the same batch goes again on a new connection
+      // Unacknowledged: the same batch goes again on a new connection.
+      if (transport_ == Transport::kHttp ? !PostOne(*http) : !SendOne(*client)) client.reset(), http.reset();
     }
   }
 
@@ -131,10 +147,46 @@ class RetryingProducer {
     return true;
   }
 
+  // POST /v1/events with the batch as NDJSON; the 200 answer is the ack. A 503 (queue full) is retried on the
+  // same server; anything else without an answer means the server went away.
+  bool PostOne(testing::HttpClient& http) {
+    std::string body;
+    for (const SentEvent& e : batches_[next_]) body += e.json + "\n";
+    if (++attempts_[next_] > 1) retries_.fetch_add(1);
+    testing::HttpReply reply = http.Post("/v1/events", body);
+    for (int i = 0; i < 100 && reply.status == 503; ++i) reply = http.Post("/v1/events", body);
+    if (reply.status != 200) return Unexpected(reply);
+    testing::Reply ack;
+    ack.kind = testing::Reply::kAck;
+    ack.first_seq = testing::JsonMemberUint(reply.body, "first_seq").value_or(0);
+    ack.last_seq = testing::JsonMemberUint(reply.body, "last_seq").value_or(0);
+    ack.accepted = static_cast<uint32_t>(testing::JsonMemberUint(reply.body, "accepted").value_or(0));
+    std::string dups = testing::JsonMemberRaw(reply.body, "duplicate_of").value_or("");
+    for (size_t at = dups.find("{\"index\":"); at != std::string::npos; at = dups.find("{\"index\":", at + 1)) {
+      unsigned long long index = 0, seq = 0;
+      if (std::sscanf(dups.c_str() + at, "{\"index\":%llu,\"seq\":%llu", &index, &seq) == 2) {
+        ack.duplicates.emplace_back(static_cast<uint32_t>(index), seq);
+      }
+    }
+    if (testing::JsonMemberRaw(reply.body, "rejected").value_or("[]") != "[]") errors_.push_back(reply.body);
+    Record(batches_[next_], ack);
+    next_.fetch_add(1);
+    return true;
+  }
+
+  // No answer (status 0) is the server going away; any other status for a valid batch is a bug.
+  bool Unexpected(const testing::HttpReply& reply) {
+    if (reply.status != 0) errors_.push_back(std::to_string(reply.status) + " for a valid batch: " + reply.body);
+    return false;
+  }
+
   void Record(const std::vector<SentEvent>& batch, const testing::Reply& reply) {
     std::vector<bool> is_duplicate(batch.size(), false);
     for (const auto& [index, seq] : reply.duplicates) {
-      if (index >= batch.size()) { errors_.push_back("duplicate index out of range"); continue; }
+      if (index >= batch.size()) {
+        errors_.push_back("duplicate index out of range");
+        continue;
+      }
       is_duplicate[index] = true;
       Expect(batch[index].key, seq);
     }
@@ -157,6 +209,7 @@ class RetryingProducer {
   }
 
   int id_;
+  Transport transport_;
   std::vector<std::vector<SentEvent>> batches_;
   std::map<size_t, int> attempts_;
   std::atomic<size_t> next_{0};
