@@ -48,7 +48,9 @@ std::unique_ptr<LoadedLog> BuildLoadedLog() {
   options.path = log->dir.path();
   options.durability = Durability::kAsync;
   log->storage = std::move(Storage::Open(options)).value();
-  log->events = WorkloadEvents(kLoadedLogEvents);
+  const char* override_events = std::getenv("TALLY_BENCH_LOG_EVENTS");
+  log->events = WorkloadEvents(override_events != nullptr ? std::strtoul(override_events, nullptr, 10)
+                                                          : kLoadedLogEvents);
   for (size_t i = 0; i < log->events.size(); i += 1000) {
     size_t end = std::min(log->events.size(), i + 1000);
     log->storage->AppendAndWait(std::vector<Event>(log->events.begin() + static_cast<long>(i),

@@ -32,7 +32,8 @@ class ScratchDir {
   std::string path_;
 };
 
-// A data directory holding `events` (WorkloadEvents(kLoadedLogEvents)), appended under async durability, with
+// A data directory holding `events` (WorkloadEvents(kLoadedLogEvents), or $TALLY_BENCH_LOG_EVENTS events for a
+// quicker run, e.g. under valgrind), appended under async durability, with
 // every view caught up. Built once per process on first use and shared by the fold and query benchmarks
 // (queries stay valid when a benchmark rebuilds a view: a rebuild gives the same rows).
 constexpr size_t kLoadedLogEvents = 50'000;

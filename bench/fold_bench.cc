@@ -51,9 +51,12 @@ void FoldView(benchmark::State& state, size_t index) {
   state.counters["rows_per_chunk"] = static_cast<double>(rows);
 }
 
+// state.range(0): the runner's chunk size (events folded per commit).
 void ReplayView(benchmark::State& state, const std::string& view) {
   LoadedLog& log = SharedLoadedLog();
-  auto engine = std::move(ViewEngine::Open(log.storage.get())).value();
+  EngineOptions options;
+  options.runner.chunk_events = static_cast<size_t>(state.range(0));
+  auto engine = std::move(ViewEngine::Open(log.storage.get(), options)).value();
   for (auto _ : state) {
     if (Status s = engine->Rebuild(view); !s.ok()) state.SkipWithError(s.ToString().c_str());
     if (Status s = engine->CatchUp(); !s.ok()) state.SkipWithError(s.ToString().c_str());
@@ -68,11 +71,16 @@ const bool kRegistered = [] {
     benchmark::RegisterBenchmark(("BM_Fold/" + name).c_str(), [i](benchmark::State& s) { FoldView(s, i); })
         ->MinTime(0.2);
     benchmark::RegisterBenchmark(("BM_Replay/" + name).c_str(), [name](benchmark::State& s) { ReplayView(s, name); })
+        ->Arg(4096)
         ->Iterations(2)
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("BM_Replay/all", [](benchmark::State& s) { ReplayView(s, "all"); })
+      ->Arg(1024)
+      ->Arg(4096)
+      ->Arg(16384)
+      ->Arg(65536)
       ->Iterations(2)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
