@@ -196,6 +196,43 @@ void CheckLog(const DumpedLog& log, const KillLoop& loop) {
   EXPECT_EQ(missing, 0u) << "sent but never stored (the producer retried until acked), first: " << first_missing;
 }
 
+// Kills the server in `rounds` rounds, lets every producer finish on a live server, then crashes it once more
+// so that the final state is a recovery too.
+void CrashRepeatedly(KillLoop& loop, uint64_t rounds) {
+  for (uint64_t round = 0; round < rounds && !loop.AllDone(); ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    ASSERT_NO_FATAL_FAILURE(loop.Round());
+  }
+  auto server = loop.Start();
+  ASSERT_TRUE(server);
+  ASSERT_TRUE(testing::WaitFor([&] { return loop.AllDone(); }, 300s)) << "producers did not finish";
+  server->Kill();
+  loop.Finish();
+  uint64_t retries = 0;
+  for (const auto& p : loop.producers()) retries += p->retries();
+  std::printf("kill loop: %llu rounds, %llu retried batches\n", static_cast<unsigned long long>(rounds),
+              static_cast<unsigned long long>(retries));
+}
+
+// Restarts the crashed server and collects its answers to every query once its views have caught up with the
+// whole log (min_seq = log head); *head receives the head. The server is killed again afterwards, so the
+// directory stays as a crash leaves it (dump must cope with that too).
+void ServedAnswers(KillLoop& loop, const std::vector<ViewQuery>& queries, std::vector<std::string>* served,
+                   uint64_t* head) {
+  auto server = loop.Start();
+  ASSERT_TRUE(server);
+  HttpClient client(server->http_port(), 60s);
+  HttpReply status = client.Get("/v1/admin/status");
+  ASSERT_EQ(status.status, 200) << status.body;
+  *head = testing::JsonMemberUint(status.body, "log_head").value_or(0);
+  for (const ViewQuery& q : queries) {
+    HttpReply reply = client.Get(HttpTarget(q, *head));
+    EXPECT_EQ(reply.status, 200) << HttpTarget(q, *head) << " -> " << reply.body;
+    served->push_back(reply.body);
+  }
+  server->Kill();
+}
+
 // The whole loop under one durability mode; rounds default to `default_rounds` unless TALLY_KILL_ROUNDS is set.
 void RunKillLoop(const std::vector<std::string>& serve_args, uint64_t default_rounds) {
   const uint32_t seed = static_cast<uint32_t>(EnvOr("TALLY_KILL_SEED", 20261123));
@@ -204,54 +241,26 @@ void RunKillLoop(const std::vector<std::string>& serve_args, uint64_t default_ro
   TempDir dir;
   const std::string data = dir.Sub("data");
   KillLoop loop(data, seed, EnvOr("TALLY_KILL_EVENTS", 1500), serve_args);
-  for (uint64_t round = 0; round < rounds && !loop.AllDone(); ++round) {
-    SCOPED_TRACE("round " + std::to_string(round));
-    ASSERT_NO_FATAL_FAILURE(loop.Round());
-  }
-  // Let every producer finish on a live server, then crash once more so the final state is a recovery too.
-  {
-    auto server = loop.Start();
-    ASSERT_TRUE(server);
-    ASSERT_TRUE(testing::WaitFor([&] { return loop.AllDone(); }, 300s)) << "producers did not finish";
-    server->Kill();
-  }
-  loop.Finish();
-  uint64_t retries = 0;
-  for (const auto& p : loop.producers()) retries += p->retries();
-  std::printf("kill loop: %llu rounds, %llu retried batches\n", static_cast<unsigned long long>(rounds),
-              static_cast<unsigned long long>(retries));
+  ASSERT_NO_FATAL_FAILURE(CrashRepeatedly(loop, rounds));
 
-  // The recovered server: its views, once caught up with the whole log, answer every query.
-  std::vector<ViewQuery> queries = Queries();
+  const std::vector<ViewQuery> queries = Queries();
   std::vector<std::string> served;
   uint64_t head = 0;
-  {
-    auto server = loop.Start();
-    ASSERT_TRUE(server);
-    HttpClient client(server->http_port(), 60s);
-    HttpReply status = client.Get("/v1/admin/status");
-    ASSERT_EQ(status.status, 200) << status.body;
-    head = testing::JsonMemberUint(status.body, "log_head").value_or(0);
-    for (const ViewQuery& q : queries) {
-      HttpReply reply = client.Get(HttpTarget(q, head));
-      EXPECT_EQ(reply.status, 200) << HttpTarget(q, head) << " -> " << reply.body;
-      served.push_back(reply.body);
-    }
-    server->Kill();  // the directory stays as a crash leaves it; dump must cope with that too
-  }
+  ASSERT_NO_FATAL_FAILURE(ServedAnswers(loop, queries, &served, &head));
   RunResult dump = RunTally({"dump", "--data", data}, std::nullopt, 300s);
   ASSERT_EQ(dump.exit_code, 0) << dump.err;
   DumpedLog log = ReadLog(dump.out);
   CheckLog(log, loop);
   EXPECT_EQ(head, log.lines) << "the recovered server's log head is not the dumped log's length";
 
+  // The fresh replay: the dumped log imported into an empty directory, queried offline.
   const std::string fresh = dir.Sub("fresh");
   RunResult import = RunTally({"import", "--data", fresh, "-"}, dump.out, 300s);
   ASSERT_EQ(import.exit_code, 0) << import.err;
   for (size_t i = 0; i < queries.size(); ++i) {
     RunResult replayed = RunTally(QueryArgs(queries[i], fresh));
     ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
-    EXPECT_EQ(TrimNewline(served[i]), TrimNewline(replayed.out)) << HttpTarget(queries[i], log.lines);
+    EXPECT_EQ(TrimNewline(served[i]), TrimNewline(replayed.out)) << HttpTarget(queries[i], head);
   }
 }
 
