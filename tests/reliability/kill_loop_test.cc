@@ -46,6 +46,7 @@ struct ViewQuery {
   std::string path;
   std::vector<std::pair<std::string, std::string>> params;
   std::string route;  // query-API route name for `tally query`
+  std::string path_param = {};  // "name=value" of the path parameter for `tally query`, if the route has one
 };
 
 std::vector<ViewQuery> Queries() {
@@ -60,7 +61,9 @@ std::vector<ViewQuery> Queries() {
     out.push_back({store, "quality", range, "quality"});
     out.push_back({store, "content_gaps", {}, "content_gaps"});
     out.push_back({store, "files", {{"limit", "1000"}}, "files"});
-    out.push_back({store, "files/f1", {}, "file"});
+    out.push_back({store, "files/f1", {}, "file", "shell_file_id=f1"});
+    out.push_back({store, "conversations/c7", {}, "conversation", "conversation_id=c7"});
+    out.push_back({store, "conversations/c33", {}, "conversation", "conversation_id=c33"});
     out.push_back({store, "usage/daily", range, "usage_daily"});
     out.push_back({store, "usage/monthly", {{"month", "2026-10"}}, "usage_monthly"});
     out.push_back({store, "export", {range[0], range[1], {"format", "json"}}, "export"});
@@ -77,7 +80,7 @@ std::string HttpTarget(const ViewQuery& q, uint64_t min_seq) {
 std::vector<std::string> QueryArgs(const ViewQuery& q, const std::string& data) {
   std::vector<std::string> args = {"query", "--data", data, q.route, "--store", q.store};
   for (const auto& [name, value] : q.params) args.push_back("--param=" + name + "=" + value);
-  if (q.route == "file") args.push_back("--param=shell_file_id=f1");
+  if (!q.path_param.empty()) args.push_back("--param=" + q.path_param);
   return args;
 }
 
