@@ -1,7 +1,9 @@
 // RocksStorage: the request queue (backpressure) and every read path; view-state commits.
 #include "storage/rocks_storage.h"
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/event_codec.h"
@@ -201,7 +203,14 @@ Status RocksStorage::CommitState(const StateWrite& write) {
   if (!db_) return Closed();
   rocksdb::WriteBatch batch;
   rocksdb::Status s;
-  for (const auto& [key, value] : write.puts) if (s.ok()) s = batch.Put(state_, key, value);
+  // Rows go into the batch in key order: the memtable's skip list then starts each insert from where the
+  // previous one ended instead of searching from the top, which made these commits several times cheaper
+  // (the runner's rows arrive in hash order). Stable, so a key put twice keeps its last value.
+  std::vector<const std::pair<std::string, std::string>*> puts;
+  puts.reserve(write.puts.size());
+  for (const auto& put : write.puts) puts.push_back(&put);
+  std::stable_sort(puts.begin(), puts.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* put : puts) if (s.ok()) s = batch.Put(state_, put->first, put->second);
   for (const auto& key : write.deletes) if (s.ok()) s = batch.Delete(state_, key);
   for (const auto& [begin, end] : write.delete_ranges) if (s.ok()) s = batch.DeleteRange(state_, begin, end);
   for (const auto& [view, offset] : write.offsets) {
