@@ -29,6 +29,14 @@ using testing::HttpReply;
 using testing::TallyServer;
 using testing::TempDir;
 
+// Sanitizer runtimes keep freed memory in quarantine and add shadow memory, so resident size says little about
+// the server's own buffers there: the memory bounds are checked on normal builds only.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kCheckMemory = false;
+#else
+constexpr bool kCheckMemory = true;
+#endif
+
 // A plain loopback socket, connected, that the test then neglects. Closed on destruction.
 class RawSocket {
  public:
@@ -110,7 +118,9 @@ TEST_F(HostileClients, ThousandsOfIdleAndSlowConnectionsDoNotStarveOthersOrGrowM
   std::printf("rss before %ld KiB, with 1800 hostile connections %ld KiB\n", rss_before, rss_during);
   // Measured around 10 MiB for 1 800 connections; 96 MiB leaves room for allocator noise but catches a
   // per-connection buffer of a frame or body limit (1 800 × 16 MiB).
-  EXPECT_LT(rss_during - rss_before, 96 * 1024);
+  if (kCheckMemory) {
+    EXPECT_LT(rss_during - rss_before, 96 * 1024);
+  }
   sockets.clear();
   ExpectWellBehavedClientsServed(*server_, "after");
 }
@@ -186,7 +196,9 @@ TEST_F(HostileClients, DeeplyNestedAndHugeBodiesAreRejectedWhole) {
   // Bodies up to 8 MB were held and scanned: memory may grow by a few copies of one, not without bound.
   const long rss_after = testing::ResidentKib(server_->pid()).value_or(0);
   std::printf("rss before %ld KiB, after the deep bodies %ld KiB\n", rss_before, rss_after);
-  EXPECT_LT(rss_after - rss_before, 128 * 1024);
+  if (kCheckMemory) {
+    EXPECT_LT(rss_after - rss_before, 128 * 1024);
+  }
 }
 
 // Store ids and topics that look like paths never escape their store. Store ids are keys, not file names, so
