@@ -217,6 +217,21 @@ void TcpConnection::HandleBatch(wire::Batch::Reader batch) {
   SubmitPending();
 }
 
+namespace {
+
+// The quarantine keeps a rejected wire event in Cap'n Proto's text form: readable, and faithful to what was
+// sent. A damaged event (the validator already called it malformed) can throw while being printed; it must
+// cost only that event its text, not the whole connection.
+std::string QuarantineText(wire::Event::Reader event) {
+  try {
+    return event.toString().flatten().cStr();
+  } catch (const kj::Exception&) {
+    return "<undecodable Cap'n Proto event>";
+  }
+}
+
+}  // namespace
+
 IngestBatch TcpConnection::ValidateBatch(wire::Batch::Reader batch, std::optional<TimeMs> sent_at) {
   ValidationContext ctx;
   ctx.now_ms = NowMs();
@@ -229,8 +244,7 @@ IngestBatch TcpConnection::ValidateBatch(wire::Batch::Reader batch, std::optiona
     if (std::holds_alternative<Event>(result)) {
       out.AddResult(std::move(result), {});
     } else {
-      // The quarantine keeps the event in Cap'n Proto's text form: readable, and faithful to what was sent.
-      out.AddResult(std::move(result), event.toString().flatten().cStr());
+      out.AddResult(std::move(result), QuarantineText(event));
     }
   }
   return out;
