@@ -44,17 +44,11 @@ Status Dump(Storage& storage, const DumpFlags& f) {
 }
 
 int RunDump(const DumpFlags& f) {
-  StorageOptions options;
-  options.path = f.data;
-  options.create_if_missing = false;
-  auto storage = Storage::Open(options);
-  if (!storage.ok()) {
-    std::fprintf(stderr, "error: %s\n", storage.status().ToString().c_str());
-    return 1;
-  }
-  Status status = Dump(**storage, f);
+  std::unique_ptr<Storage> storage = OpenExistingData(f.data);
+  if (!storage) return 1;
+  Status status = Dump(*storage, f);
   if (std::fflush(stdout) != 0 && status.ok()) status = Status(Code::kIoError, "writing to stdout failed");
-  Status closed = (*storage)->Close();
+  Status closed = storage->Close();
   if (status.ok()) status = closed;
   if (!status.ok()) {
     std::fprintf(stderr, "error: %s\n", status.ToString().c_str());

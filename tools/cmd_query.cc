@@ -28,15 +28,9 @@ std::string RouteList() {
 }
 
 int RunQueryCommand(const QueryFlags& f) {
-  StorageOptions options;
-  options.path = f.data;
-  options.create_if_missing = false;
-  auto storage = Storage::Open(options);
-  if (!storage.ok()) {
-    std::fprintf(stderr, "error: %s\n", storage.status().ToString().c_str());
-    return 1;
-  }
-  auto engine = ViewEngine::Open(storage->get());
+  std::unique_ptr<Storage> storage = OpenExistingData(f.data);
+  if (!storage) return 1;
+  auto engine = ViewEngine::Open(storage.get());
   Status caught_up = engine.ok() ? (*engine)->CatchUp() : engine.status();
   if (!caught_up.ok()) {
     std::fprintf(stderr, "error: %s\n", caught_up.ToString().c_str());

@@ -39,15 +39,9 @@ class ProgressBar {
 };
 
 int RunReplay(const ReplayFlags& f) {
-  StorageOptions options;
-  options.path = f.data;
-  options.create_if_missing = false;
-  auto storage = Storage::Open(options);
-  if (!storage.ok()) {
-    std::fprintf(stderr, "error: %s\n", storage.status().ToString().c_str());
-    return 1;
-  }
-  auto engine = ViewEngine::Open(storage->get());
+  std::unique_ptr<Storage> storage = OpenExistingData(f.data);
+  if (!storage) return 1;
+  auto engine = ViewEngine::Open(storage.get());
   if (!engine.ok()) {
     std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());
     return 1;
@@ -70,7 +64,7 @@ int RunReplay(const ReplayFlags& f) {
   std::printf("replayed %llu events into %s in %.2f s (%.0f events/s)\n", static_cast<unsigned long long>(head),
               f.view.c_str(), seconds, seconds > 0 ? static_cast<double>(head) / seconds : 0.0);
   engine->reset();
-  if (Status closed = (*storage)->Close(); !closed.ok()) {
+  if (Status closed = storage->Close(); !closed.ok()) {
     std::fprintf(stderr, "error: %s\n", closed.ToString().c_str());
     return 1;
   }

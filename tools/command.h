@@ -3,9 +3,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "storage/storage.h"
 
 namespace tally::tools {
 
@@ -23,5 +27,9 @@ std::vector<CommandSetup>& CommandRegistry();
 struct CommandRegistrar {
   explicit CommandRegistrar(CommandSetup setup) { CommandRegistry().push_back(std::move(setup)); }
 };
+
+// Opens an existing data directory for an offline command (never creates one). On failure prints
+// "error: ..." to stderr and returns nullptr.
+std::unique_ptr<Storage> OpenExistingData(const std::string& data_dir);
 
 }  // namespace tally::tools

@@ -1,6 +1,8 @@
 // tally: one binary, sub-commands registered by tools/cmd_*.cc.
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include "tools/command.h"
 
 namespace tally::tools {
@@ -8,6 +10,18 @@ namespace tally::tools {
 std::vector<CommandSetup>& CommandRegistry() {
   static std::vector<CommandSetup> registry;
   return registry;
+}
+
+std::unique_ptr<Storage> OpenExistingData(const std::string& data_dir) {
+  StorageOptions options;
+  options.path = data_dir;
+  options.create_if_missing = false;
+  auto storage = Storage::Open(options);
+  if (!storage.ok()) {
+    std::fprintf(stderr, "error: %s\n", storage.status().ToString().c_str());
+    return nullptr;
+  }
+  return std::move(storage.value());
 }
 
 }  // namespace tally::tools
