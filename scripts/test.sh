@@ -18,7 +18,7 @@ if [ "${SANITIZE:-0}" = "1" ]; then
   ./scripts/build.sh -DTALLY_SANITIZE=ON -DTALLY_BENCH=OFF
 elif [ "${TSAN:-0}" = "1" ]; then
   export BUILD_DIR="${BUILD_DIR:-build-tsan}"
-  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt"
   ./scripts/build.sh -DTALLY_TSAN=ON -DTALLY_BENCH=OFF
 else
   export BUILD_DIR="${BUILD_DIR:-build}"
