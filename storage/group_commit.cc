@@ -184,6 +184,12 @@ Status RocksStorage::WriteGroup() {
     spdlog::error("storage: group write failed: {}", s.ToString());
     return FromRocks(s, "append");
   }
+  // RocksDB accepts writes again only once its background error is cleared — by our Resume() or, for a full
+  // disk, by its own recovery once space is free (Resume() then answers Busy). Either way writing works again.
+  if (needs_recovery_) {
+    needs_recovery_ = false;
+    wal_failed_.store(false, std::memory_order_release);
+  }
   if (wo.sync) counters_.fsyncs.fetch_add(1, std::memory_order_relaxed);
   else unsynced_.store(true, std::memory_order_relaxed);
   return Status::Ok();
