@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/event_fields.h"
+#include "core/event_scalars.h"
 
 namespace tally {
 namespace {
@@ -46,36 +47,9 @@ void EncodeTexts(const Event& e, wire::StoredEvent::Builder b) {
 void EncodeScalars(const Event& e, wire::StoredEvent::Builder b) {
   if (e.sender) b.getSender().setValue(static_cast<wire::Sender>(*e.sender));
   if (e.resolved_by) b.getResolvedBy().setValue(static_cast<wire::ResolvedBy>(*e.resolved_by));
-  if (e.confidence) b.getConfidence().setValue(*e.confidence);
-  if (e.overall) b.getOverall().setValue(*e.overall);
-  if (e.helpfulness) b.getHelpfulness().setValue(*e.helpfulness);
-  if (e.accuracy) b.getAccuracy().setValue(*e.accuracy);
-  if (e.politeness) b.getPoliteness().setValue(*e.politeness);
   if (e.analysis_date) b.getAnalysisDate().setValue(*e.analysis_date);
-  if (e.sentiment_score) b.getSentimentScore().setValue(*e.sentiment_score);
-  if (e.sentiment_shift) b.getSentimentShift().setValue(*e.sentiment_shift);
-  if (e.resolution_achieved) b.getResolutionAchieved().setValue(*e.resolution_achieved);
-  if (e.fcr_score) b.getFcrScore().setValue(*e.fcr_score);
-  if (e.ces) b.getCes().setValue(*e.ces);
-  if (e.pass) b.getPass().setValue(*e.pass);
-  if (e.success) b.getSuccess().setValue(*e.success);
-  if (e.tokens) b.getTokens().setValue(*e.tokens);
-  if (e.cost_usd) b.getCostUsd().setValue(*e.cost_usd);
-  if (e.processing_time_ms) b.getProcessingTimeMs().setValue(*e.processing_time_ms);
-  if (e.entities) b.getEntities().setValue(*e.entities);
-  if (e.manual_review) b.getManualReview().setValue(*e.manual_review);
   if (e.status) b.getStatus().setValue(static_cast<wire::GapStatus>(*e.status));
-  if (e.gap_confidence_threshold) b.getGapConfidenceThreshold().setValue(*e.gap_confidence_threshold);
-  if (e.human_cost_per_hour) b.getHumanCostPerHour().setValue(*e.human_cost_per_hour);
-  if (e.minutes_per_conversation) b.getMinutesPerConversation().setValue(*e.minutes_per_conversation);
-  if (e.ai_cost_per_conversation) b.getAiCostPerConversation().setValue(*e.ai_cost_per_conversation);
-  if (e.csi_weights) {
-    wire::CsiWeights::Builder w = b.getCsiWeights().initValue();
-    w.setEffectiveness(e.csi_weights->effectiveness);
-    w.setEffort(e.csi_weights->effort);
-    w.setEfficiency(e.csi_weights->efficiency);
-    w.setEmpathy(e.csi_weights->empathy);
-  }
+  PutNumericScalars(e, b);
 }
 
 void DecodeTexts(wire::StoredEvent::Reader r, Event* e) {
