@@ -64,7 +64,7 @@ struct StorageStats {
   uint64_t events_appended = 0;
   uint64_t duplicates = 0;
   uint64_t quarantined = 0;         // rejects written to a quarantine
-  uint64_t fsyncs = 0;              // synced group writes + interval WAL syncs + synced state commits
+  uint64_t fsyncs = 0;              // synced group writes + interval WAL syncs (state commits never sync)
   uint64_t failed_groups = 0;       // group writes that failed (every request of the group got the error)
   uint64_t queued_events = 0;       // events waiting for the writer right now
   // True while appends fail because the last group write failed and RocksDB has not resumed (for /healthz).
@@ -152,6 +152,8 @@ class Storage {
 
   // --- View state -----------------------------------------------------------------------------------------
   virtual std::unique_ptr<StateSnapshot> Snapshot() = 0;
+  // Atomic (one WriteBatch) but never fsynced, under either durability: a power loss may roll view state back
+  // to an earlier commit — rows and offsets together — and the runner folds the lost chunks again from the log.
   virtual Status CommitState(const StateWrite& write) = 0;
 
   // --- Lifecycle ------------------------------------------------------------------------------------------
