@@ -6,11 +6,15 @@ ChunkState::Entry& ChunkState::Load(std::string_view key) {
   auto it = entries_.find(key);
   if (it != entries_.end()) return it->second;
   Entry entry;
-  auto stored = snapshot_->Get(prefix_ + std::string(key));
-  if (stored.ok()) {
-    entry.value = std::move(stored.value());
-  } else if (status_.ok()) {
-    status_ = stored.status();
+  scratch_.resize(prefix_.size());
+  scratch_.append(key);
+  if (written_ == nullptr || written_->MayContain(scratch_)) {
+    auto stored = snapshot_->Get(scratch_);
+    if (stored.ok()) {
+      entry.value = std::move(stored.value());
+    } else if (status_.ok()) {
+      status_ = stored.status();
+    }
   }
   return entries_.emplace(std::string(key), std::move(entry)).first->second;
 }
@@ -36,6 +40,7 @@ void ChunkState::DrainInto(StateWrite* write) {
     if (!entry.dirty) continue;
     if (entry.value) {
       write->puts.emplace_back(prefix_ + key, std::move(*entry.value));
+      if (written_ != nullptr) written_->Add(write->puts.back().first);
     } else {
       write->deletes.push_back(prefix_ + key);
     }

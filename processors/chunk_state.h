@@ -1,6 +1,6 @@
 // ChunkState: the FoldState a processor sees while the runner folds one chunk. Reads go to the chunk's own
-// writes first, then to a cache of earlier reads (misses included), then to the committed state in a storage
-// snapshot. Writes stay in memory until the runner drains them into the chunk's single StateWrite. Memory is
+// writes first, then to a cache of earlier reads (misses included), then — unless the runner's WrittenKeys
+// filter proves the key was never written (written_keys.h) — to the committed state in a storage snapshot. Writes stay in memory until the runner drains them into the chunk's single StateWrite. Memory is
 // bounded by the number of distinct keys one chunk touches; everything else lives in RocksDB.
 //
 // Threading: owned and used by the runner thread only.
@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "processors/processor.h"
+#include "processors/written_keys.h"
 #include "storage/storage.h"
 
 namespace tally {
@@ -19,9 +20,10 @@ namespace tally {
 class ChunkState final : public FoldState {
  public:
   // snapshot: the committed state as of the chunk's start; must outlive this object. prefix: the generation's
-  // key prefix (view_keys.h).
-  ChunkState(const StateSnapshot* snapshot, std::string prefix)
-      : snapshot_(snapshot), prefix_(std::move(prefix)) {}
+  // key prefix (view_keys.h). written: the runner's filter when it tracks this generation, else nullptr; the
+  // chunk's puts are added to it when drained, before the commit.
+  ChunkState(const StateSnapshot* snapshot, std::string prefix, WrittenKeys* written = nullptr)
+      : snapshot_(snapshot), prefix_(std::move(prefix)), written_(written), scratch_(prefix_) {}
 
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string value) override;
@@ -45,6 +47,8 @@ class ChunkState final : public FoldState {
 
   const StateSnapshot* snapshot_;
   std::string prefix_;
+  WrittenKeys* written_;
+  std::string scratch_;  // prefix_ + the key being read (one buffer instead of a string per read)
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
   Status status_;
 };

@@ -40,7 +40,10 @@ struct Runner::WakeSignal {
 };
 
 Runner::Runner(Storage* storage, std::vector<Processor*> processors, RunnerOptions options)
-    : storage_(storage), options_(std::move(options)), wake_(std::make_shared<WakeSignal>()) {
+    : storage_(storage),
+      options_(std::move(options)),
+      written_(options_.written_keys_bytes),
+      wake_(std::make_shared<WakeSignal>()) {
   for (Processor* p : processors) views_.push_back(View{p, std::string(p->name()), {}, 0, 0});
   if (options_.chunk_events == 0) options_.chunk_events = 1;
 }
@@ -57,6 +60,9 @@ Status Runner::Open() {
     view.control = control.value() ? DecodeViewControl(*control.value()) : ViewControl{};
     view.serving_offset = snapshot->Offset(view.name);
     view.building_offset = view.control.building ? snapshot->Offset(RebuildOffsetName(view.name)) : 0;
+    // Nothing was ever committed at offset 0 (rows and offsets land together), so such a generation is empty.
+    if (view.serving_offset == 0) TrackEmptyGeneration(view.name, view.control.serving);
+    if (view.control.building && view.building_offset == 0) TrackEmptyGeneration(view.name, view.control.building);
     if (view.control.building) {
       spdlog::info("view {}: resuming rebuild of generation {} at seq {}", view.name, view.control.building,
                    view.building_offset);
@@ -126,6 +132,10 @@ Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
   }
 }
 
+void Runner::TrackEmptyGeneration(const std::string& view, uint32_t generation) {
+  if (options_.written_keys_bytes != 0) written_.Track(ViewGenerationPrefix(view, generation));
+}
+
 uint64_t Runner::SlowestOffset() const {
   uint64_t slowest = UINT64_MAX;
   for (const View& view : views_) {
@@ -161,7 +171,9 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
   for (LaneMember& m : members) {
     const View& view = views_[m.index];
     uint32_t generation = lane == Lane::kLive ? view.control.serving : view.control.building;
-    m.state = std::make_unique<ChunkState>(snapshot.get(), ViewGenerationPrefix(view.name, generation));
+    std::string prefix = ViewGenerationPrefix(view.name, generation);
+    WrittenKeys* written = written_.Tracks(prefix) ? &written_ : nullptr;
+    m.state = std::make_unique<ChunkState>(snapshot.get(), std::move(prefix), written);
   }
   for (const auto& [seq, event] : events) {
     for (LaneMember& m : members) {
@@ -223,6 +235,7 @@ Status Runner::SwapCaughtUpRebuilds() {
       View& view = views_[i];
       spdlog::info("view {}: generation {} caught up at seq {}, now serving", view.name, view.control.building,
                    view.building_offset);
+      written_.Untrack(ViewGenerationPrefix(view.name, view.control.serving));  // its range is deleted
       view.control = ViewControl{view.control.building, 0};
       view.serving_offset = view.building_offset;
       view.building_offset = 0;
@@ -256,6 +269,7 @@ Status Runner::StartRebuildLocked(size_t index) {
                                    ViewGenerationPrefix(view.name, generation + 1));
   write.offsets.emplace_back(RebuildOffsetName(view.name), 0);
   if (Status committed = Commit(write); !committed.ok()) return committed;
+  TrackEmptyGeneration(view.name, generation);
   std::lock_guard lock(mu_);
   view.control.building = generation;
   view.building_offset = 0;
@@ -282,6 +296,17 @@ std::vector<ViewStatus> Runner::GetStatus() const {
     out.push_back(ViewStatus{view.name, view.serving_offset, lag, view.control.building != 0, view.building_offset});
   }
   return out;
+}
+
+bool Runner::ServingVersion(std::string_view name, uint32_t* generation, uint64_t* offset) const {
+  std::lock_guard lock(mu_);
+  for (const View& view : views_) {
+    if (view.name != name) continue;
+    *generation = view.control.serving;
+    *offset = view.serving_offset;
+    return true;
+  }
+  return false;
 }
 
 bool Runner::HasView(std::string_view name) const {

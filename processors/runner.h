@@ -26,12 +26,16 @@
 
 #include "core/status.h"
 #include "processors/processor.h"
+#include "processors/written_keys.h"
 #include "storage/storage.h"
 
 namespace tally {
 
 struct RunnerOptions {
   size_t chunk_events = 4096;
+  // Bytes of the filter of keys written into generations the runner saw start empty (written_keys.h); reads of
+  // keys it has never seen skip RocksDB. 0 turns it off.
+  size_t written_keys_bytes = WrittenKeys::kDefaultBytes;
   // Test hook, called before each commit with the chunk's last seq: returning false drops the chunk
   // uncommitted (as a crash would) and the fold stops with kUnavailable.
   std::function<bool(uint64_t last_seq)> before_commit;
@@ -73,6 +77,10 @@ class Runner {
   bool WaitFor(std::string_view view, uint64_t seq, std::chrono::milliseconds timeout);
   std::vector<ViewStatus> GetStatus() const;
   bool HasView(std::string_view view) const;
+  // `view`'s serving generation and committed offset as of the last commit (one mutex, no storage read);
+  // false for an unknown view. It only moves forward, and a commit is in storage before it shows here, so a
+  // snapshot taken after this call is at least this version.
+  bool ServingVersion(std::string_view view, uint32_t* generation, uint64_t* offset) const;
 
  private:
   struct View;
@@ -86,6 +94,7 @@ class Runner {
   Status FoldEvents(Lane lane, std::vector<LaneMember>& members, const std::vector<std::pair<uint64_t, Event>>& events);
   Status SwapCaughtUpRebuilds();
   Status StartRebuildLocked(size_t index);
+  void TrackEmptyGeneration(const std::string& view, uint32_t generation);
   Status Commit(const StateWrite& write);
   uint64_t SlowestOffset() const;
   void BackgroundLoop();
@@ -99,6 +108,7 @@ class Runner {
   mutable std::mutex mu_;
   std::condition_variable progress_cv_;  // a commit advanced some offset
   std::vector<View> views_;
+  WrittenKeys written_;  // used under fold_mu_ only
   // Shared with the storage's append listener, which may outlive the runner.
   std::shared_ptr<WakeSignal> wake_;
   std::thread thread_;
