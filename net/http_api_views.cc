@@ -71,20 +71,14 @@ std::string QuarantineJson(const QuarantinePage& page) {
 
 }  // namespace
 
+// A hit is answered here, on the connection's strand; a miss goes to the pool (a query may block on storage
+// reads or a min_seq wait). The clock is read once, so the key and the query agree on "today".
 void HttpApi::View(std::shared_ptr<Call> call) {
-  OnPool(std::move(call), [this](Call& c) {
-    QueryArgs args;
-    args.store = c.store;
-    args.params = c.query;
-    for (const auto& [name, value] : c.path_params) {
-      if (name != "store") args.params[name] = value;
-    }
-    args.now_ms = Now();
-    args.min_seq_timeout = options_.min_seq_timeout;
-    auto body = RunQuery(*deps_.engine, c.route->query, args);
-    if (!body.ok()) return ErrorResponse(body.status());
-    return JsonResponse(std::move(*body));
-  });
+  call->now_ms = Now();
+  const QueryRoute* query = FindQueryRoute(call->route->query);
+  std::string_view view = query ? query->view : std::string_view();
+  if (AnswerFromCache(*call, view)) return;
+  OnPool(std::move(call), [this, view](Call& c) { return QueryView(c, view); });
 }
 
 void HttpApi::Export(std::shared_ptr<Call> call) {

@@ -1,5 +1,8 @@
 #include "net/http_message.h"
 
+#include <boost/beast/http/write.hpp>
+#include <sstream>
+
 #include "core/json_writer.h"
 
 namespace tally::net {
@@ -56,6 +59,34 @@ HttpResponse JsonResponse(std::string body) {
   HttpResponse response;
   response.body = std::move(body);
   return response;
+}
+
+namespace http = boost::beast::http;
+
+http::response<http::string_body> ToBeastResponse(HttpResponse response, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res(static_cast<http::status>(response.status), version);
+  res.set(http::field::server, "tally");
+  res.set(http::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) res.set(name, value);
+  if (response.wire) {
+    res.body() = response.wire->substr(response.wire_body_offset);
+  } else {
+    res.body() = std::move(response.body);
+  }
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+std::string WireBytes(const HttpResponse& response, size_t* body_offset) {
+  HttpResponse copy = response;
+  copy.stream = nullptr;
+  size_t body_size = copy.wire ? copy.wire->size() - copy.wire_body_offset : copy.body.size();
+  std::ostringstream out;
+  out << ToBeastResponse(std::move(copy), 11, true);
+  std::string bytes = std::move(out).str();
+  *body_offset = bytes.size() - body_size;
+  return bytes;
 }
 
 }  // namespace tally::net

@@ -33,7 +33,24 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Retry-After
   std::shared_ptr<BodyStream> stream;                        // set: body is ignored and streamed instead
+  // Set: this same response already serialized by WireBytes (HTTP/1.1, keep-alive), shared and immutable, with
+  // its body starting at wire_body_offset; `body` is then ignored. A connection that keeps HTTP/1.1 alive
+  // writes these bytes as they are; any other takes the body from them and builds the response as usual.
+  std::shared_ptr<const std::string> wire;
+  size_t wire_body_offset = 0;
+
+  // The body, wherever it is held.
+  std::string_view BodyView() const {
+    return wire ? std::string_view(*wire).substr(wire_body_offset) : std::string_view(body);
+  }
 };
+
+// The Beast message every whole (not streamed) answer is sent as: status, Server, Content-Type, the extra
+// headers, the body, keep-alive and Content-Length.
+boost::beast::http::response<boost::beast::http::string_body> ToBeastResponse(HttpResponse response,
+                                                                              unsigned version, bool keep_alive);
+// The bytes ToBeastResponse(response, 11, true) puts on the wire; *body_offset receives where the body starts.
+std::string WireBytes(const HttpResponse& response, size_t* body_offset);
 
 // The HTTP status the contract assigns to an error code (400, 401, 403, 404, 405, 413, 503; 500 otherwise).
 unsigned HttpStatusFor(Code code);

@@ -18,6 +18,13 @@ HttpApi::HttpApi(HttpApiDeps deps, HttpApiOptions options)
       latency_(deps_.metrics->AddHistogramFamily("tally_http_request_seconds",
                                                  "HTTP request latency from routing to answer, by route", {"route"},
                                                  LatencyBucketsSeconds())),
+      cache_(std::make_shared<AnswerCache>(options.answer_cache_bytes)),
+      cache_hits_(deps_.metrics->AddCounter("tally_answer_cache_hits_total",
+                                            "View answers served from the answer cache")),
+      cache_misses_(deps_.metrics->AddCounter("tally_answer_cache_misses_total",
+                                              "View answers looked up in the answer cache and not found")),
+      not_modified_(deps_.metrics->AddCounter("tally_http_not_modified_total",
+                                              "View requests answered 304 because If-None-Match named the current ETag")),
       pool_(options.worker_threads) {
   if (!deps_.auth) deps_.auth = Auth::Open();
   RegisterGauges();
@@ -60,6 +67,15 @@ void HttpApi::RegisterGauges() {
       return samples;
     });
   }
+  std::shared_ptr<AnswerCache> cache = cache_;
+  deps_.metrics->AddGauge("tally_answer_cache_bytes", "Bytes charged to the answer cache's entries", {}, [cache] {
+    return std::vector<GaugeSample>{{{}, static_cast<double>(cache->bytes())}};
+  });
+  deps_.metrics->AddGauge("tally_answer_cache_entries", "Answers held by the answer cache", {}, [cache] {
+    return std::vector<GaugeSample>{{{}, static_cast<double>(cache->entries())}};
+  });
+  deps_.metrics->AddGauge("tally_answer_cache_evictions", "Answers evicted from the answer cache since start", {},
+                          [cache] { return std::vector<GaugeSample>{{{}, static_cast<double>(cache->evictions())}}; });
   if (deps_.storage) {
     Storage* storage = deps_.storage;
     deps_.metrics->AddGauge("tally_rocksdb_bytes", "Approximate on-disk size per column family", {"column_family"},

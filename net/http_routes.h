@@ -23,6 +23,7 @@
 #include <string>
 
 #include "core/time.h"
+#include "net/answer_cache.h"
 #include "net/auth.h"
 #include "net/http_route_table.h"
 #include "net/http_server.h"
@@ -49,6 +50,8 @@ struct HttpApiOptions {
   std::chrono::milliseconds min_seq_timeout{5000};
   size_t export_piece_bytes = 64 * 1024;
   int retry_after_seconds = 1;  // Retry-After when the ingest queue is full
+  // Bound of the answer cache of view queries (net/answer_cache.h); 0 disables it.
+  size_t answer_cache_bytes = size_t{32} << 20;
 };
 
 class HttpApi final : public HttpHandler {
@@ -75,6 +78,7 @@ class HttpApi final : public HttpHandler {
     ParamMap query;
     std::optional<Principal> principal;
     std::string store;  // the {store} path parameter, empty for routes without one
+    TimeMs now_ms = 0;  // the clock reading the query gets; a view answer's cache key holds its day
   };
 
   void Route(HttpRequest request, Responder respond);
@@ -87,6 +91,13 @@ class HttpApi final : public HttpHandler {
 
   void PostEvents(std::shared_ptr<Call> call);
   void View(std::shared_ptr<Call> call);
+  // The cache key of a view call at the view's current version, or nullopt when the answer must not come
+  // from the cache (a min_seq the view has not reached, or not a valid one: the pool answers those).
+  std::optional<std::string> ViewCacheKey(const Call& call, std::string_view view) const;
+  // Answers a view call from the cache (or 304) on the calling thread; false when it has to be queried.
+  bool AnswerFromCache(Call& call, std::string_view view);
+  // Runs the query on the calling (pool) thread, stores a 200 answer in the cache, and builds the response.
+  HttpResponse QueryView(Call& call, std::string_view view);
   void Export(std::shared_ptr<Call> call);
   void GapStatus(std::shared_ptr<Call> call);
   void Rejected(std::shared_ptr<Call> call, std::string store);
@@ -99,6 +110,10 @@ class HttpApi final : public HttpHandler {
   HttpApiOptions options_;
   Family<Counter>& requests_;
   Family<Histogram>& latency_;
+  std::shared_ptr<AnswerCache> cache_;  // shared with the /metrics gauges, which may outlive this
+  Counter& cache_hits_;
+  Counter& cache_misses_;
+  Counter& not_modified_;
   boost::asio::thread_pool pool_;
 };
 

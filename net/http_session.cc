@@ -37,9 +37,10 @@ class HttpSession::ResponderGuard {
   }
 
  private:
+  // dispatch: an answer given on the connection's strand (a cache hit) is sent at once, without a queue trip.
   void Post(HttpResponse response) {
     auto session = session_;
-    asio::post(session->stream_.get_executor(),
+    asio::dispatch(session->stream_.get_executor(),
                [session, response = std::move(response)]() mutable { session->Send(std::move(response)); });
   }
 
@@ -160,14 +161,16 @@ void HttpSession::Send(HttpResponse response) {
 }
 
 void HttpSession::SendWhole(HttpResponse response) {
-  auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_);
-  res->set(http::field::server, "tally");
-  res->set(http::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) res->set(name, value);
-  res->body() = std::move(response.body);
-  res->keep_alive(keep_alive_);
-  res->prepare_payload();
   stream_.expires_after(state_->options.write_timeout);
+  if (response.wire && version_ == 11 && keep_alive_) {
+    // Already serialized (a cached answer): one write of shared bytes, no serializer, no copy.
+    auto wire = std::move(response.wire);
+    asio::async_write(stream_, asio::buffer(*wire),
+                      [self = shared_from_this(), wire](beast::error_code ec, size_t) { self->AfterResponse(ec); });
+    return;
+  }
+  auto res = std::make_shared<http::response<http::string_body>>(
+      ToBeastResponse(std::move(response), version_, keep_alive_));
   http::async_write(stream_, *res,
                     [self = shared_from_this(), res](beast::error_code ec, size_t) { self->AfterResponse(ec); });
 }

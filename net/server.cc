@@ -75,7 +75,7 @@ Status Server::StartListeners() {
     deps.ingest = ingest_.get();
     deps.metrics = &metrics_;
     deps.auth = auth_;
-    http_api_ = std::make_unique<HttpApi>(std::move(deps));
+    http_api_ = std::make_unique<HttpApi>(std::move(deps), options_.api);
     HttpServerOptions http_options = options_.http;
     http_options.offload = [api = http_api_.get()](std::function<void()> work) { api->Offload(std::move(work)); };
     http_ = std::make_unique<HttpServer>(*io_, *http_api_, http_options);

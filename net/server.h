@@ -38,6 +38,7 @@ struct ServerOptions {
   size_t io_threads = 2;
   TcpServerOptions tcp;
   HttpServerOptions http;
+  HttpApiOptions api;  // worker threads, the answer cache's bound, ...
   // Test hook: the RocksDB Env storage runs on (StorageOptions::env), e.g. a fault-injecting one. nullptr: the
   // default Env. Not settable from the command line.
   rocksdb::Env* storage_env = nullptr;

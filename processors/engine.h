@@ -52,6 +52,10 @@ class ViewEngine {
   std::vector<ViewStatus> GetStatus() const { return runner_->GetStatus(); }
   uint64_t LogHead() const { return storage_->LogHead(); }
   bool HasView(std::string_view view) const { return runner_->HasView(view); }
+  // See Runner::ServingVersion: a cheap version of `view` for answer caches; false for an unknown view.
+  bool ServingVersion(std::string_view view, uint32_t* generation, uint64_t* offset) const {
+    return runner_->ServingVersion(view, generation, offset);
+  }
   std::vector<std::string> ViewNames() const;
 
   // A snapshot of `view`'s serving generation; as_of_seq is its offset in that snapshot.

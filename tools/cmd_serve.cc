@@ -20,6 +20,7 @@ struct ServeFlags {
   std::string log_level;  // empty: the root --log-level
   int64_t idle_timeout_ms = 60'000;
   int64_t handshake_timeout_ms = 10'000;
+  size_t answer_cache_mb = 32;
 };
 
 void AddLimitFlags(CLI::App* sub, ServeFlags& f) {
@@ -39,6 +40,8 @@ void AddLimitFlags(CLI::App* sub, ServeFlags& f) {
   sub->add_option("--quarantine-capacity", f.server.quarantine_capacity, "Newest rejected events kept per quarantine")
       ->capture_default_str();
   sub->add_option("--io-threads", f.server.io_threads, "Threads running the network event loop")
+      ->capture_default_str();
+  sub->add_option("--answer-cache-mb", f.answer_cache_mb, "MiB of whole view answers kept for repeated queries (0: off)")
       ->capture_default_str();
 }
 
@@ -64,6 +67,7 @@ int RunServe(ServeFlags& f) {
   f.server.durability = f.durability == "sync" ? Durability::kSync : Durability::kAsync;
   f.server.tcp.idle_timeout = std::chrono::milliseconds(f.idle_timeout_ms);
   f.server.tcp.handshake_timeout = std::chrono::milliseconds(f.handshake_timeout_ms);
+  f.server.api.answer_cache_bytes = f.answer_cache_mb << 20;
   if (f.server.tcp_address == "off") f.server.tcp_address.clear();
   if (f.server.http_address == "off") f.server.http_address.clear();
 
