@@ -35,14 +35,23 @@ void ChunkState::Delete(std::string_view key) {
   it->second.dirty = true;
 }
 
+// One allocation per absolute key (prefix_ + key allocated twice: the copy of the prefix, then the append).
+std::string ChunkState::AbsoluteKey(std::string_view key) const {
+  std::string absolute;
+  absolute.reserve(prefix_.size() + key.size());
+  absolute.append(prefix_).append(key);
+  return absolute;
+}
+
 void ChunkState::DrainInto(StateWrite* write) {
+  write->puts.reserve(write->puts.size() + entries_.size());
   for (auto& [key, entry] : entries_) {
     if (!entry.dirty) continue;
     if (entry.value) {
-      write->puts.emplace_back(prefix_ + key, std::move(*entry.value));
+      write->puts.emplace_back(AbsoluteKey(key), std::move(*entry.value));
       if (written_ != nullptr) written_->Add(write->puts.back().first);
     } else {
-      write->deletes.push_back(prefix_ + key);
+      write->deletes.push_back(AbsoluteKey(key));
     }
   }
   entries_.clear();

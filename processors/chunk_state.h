@@ -44,6 +44,7 @@ class ChunkState final : public FoldState {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
   Entry& Load(std::string_view key);
+  std::string AbsoluteKey(std::string_view key) const;
 
   const StateSnapshot* snapshot_;
   std::string prefix_;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include <sys/mman.h>
+
 namespace tally {
 namespace {
 
@@ -23,16 +25,19 @@ uint64_t Probes(uint64_t hash) { return Mix(hash ^ 0x9e3779b97f4a7c15ULL); }
 
 }  // namespace
 
+void WrittenKeys::Unmap::operator()(uint64_t* p) const { munmap(p, bytes); }
+
 WrittenKeys::WrittenKeys(size_t bytes)
     : blocks_(std::max<size_t>(1, bytes / (kBlockWords * sizeof(uint64_t)))), capacity_(blocks_ * 512 / 10) {}
 
 void WrittenKeys::Track(std::string_view prefix) {
   if (tracked_.empty()) {
-    // Nothing is vouched for: start from an empty filter. calloc hands out lazily zeroed pages, so only the
-    // blocks actually written cost memory.
-    bits_.reset(static_cast<uint64_t*>(std::calloc(blocks_ * kBlockWords, sizeof(uint64_t))));
+    // Nothing is vouched for: start from an empty filter.
+    const size_t bytes = blocks_ * kBlockWords * sizeof(uint64_t);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;  // no memory: vouch for nothing
+    bits_ = std::unique_ptr<uint64_t[], Unmap>(static_cast<uint64_t*>(p), Unmap{bytes});
     keys_ = 0;
-    if (!bits_) return;  // no memory: vouch for nothing
   }
   tracked_.emplace(prefix);
 }

@@ -10,7 +10,7 @@
 // "absent". Deleted keys stay in the filter for the same reason. Generations of an earlier process, and every
 // generation once the filter is saturated, are simply not tracked: their reads go to RocksDB as before.
 //
-// Memory: `bytes` (default 16 MiB), allocated zeroed on first use (untouched pages cost no RSS); one 512-bit
+// Memory: `bytes` (default 16 MiB), mapped zeroed while a generation is tracked (untouched pages cost no RSS); one 512-bit
 // block per key, 6 bits set. After bytes * 8 / 10 keys (false positives would pass ~1 %) it stops vouching for
 // every generation; once nothing is tracked, the next tracked generation starts from an empty filter.
 //
@@ -19,7 +19,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,8 +45,11 @@ class WrittenKeys {
   size_t keys() const { return keys_; }
 
  private:
-  struct Free {
-    void operator()(uint64_t* p) const { std::free(p); }
+  // The bit array is an anonymous mapping: the kernel hands out zero pages lazily, so only blocks actually
+  // written cost memory. (calloc would do the same only above glibc's mmap threshold, which grows after frees.)
+  struct Unmap {
+    size_t bytes;
+    void operator()(uint64_t* p) const;
   };
   static constexpr size_t kBlockWords = 8;  // 512 bits: one cache line per key
   static constexpr int kProbes = 6;
@@ -57,7 +59,7 @@ class WrittenKeys {
   size_t blocks_;
   size_t capacity_;  // keys before the filter stops vouching
   size_t keys_ = 0;
-  std::unique_ptr<uint64_t[], Free> bits_;
+  std::unique_ptr<uint64_t[], Unmap> bits_{nullptr, Unmap{0}};
   std::set<std::string, std::less<>> tracked_;
 };
 

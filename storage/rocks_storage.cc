@@ -131,6 +131,10 @@ Status RocksStorage::ReadEvents(uint64_t from, size_t max_events, std::vector<st
   rocksdb::Slice upper_slice(upper, 8);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
+  // A log scan reads each block once: keep it out of the block cache the view state's reads need, and read
+  // ahead in large steps (a replay walks the whole log in order).
+  ro.fill_cache = false;
+  ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
   for (it->Seek(rocksdb::Slice(lower, 8)); it->Valid() && out->size() < max_events; it->Next()) {
     const uint64_t seq = GetBigEndian64(it->key().ToStringView());
