@@ -4,7 +4,8 @@
 #   replay           tally replay (every view, whole log)                vs  db_bench readseq (keys/s)
 #   queries          wrk on GET daily_metrics (30 days)                  vs  wrk on nginx (1 worker) serving the same
 #                                                                            JSON body as a static file
-# plus view lag while loading, query p99 at ~10 K req/s and the server's RSS after the load.
+# plus view lag while loading, query p99 at ~10 K req/s (tally and nginx), the same query with tally's answer
+# cache off (--answer-cache-mb 0: every request runs the query) and the server's RSS after the load.
 # Everything listens on 127.0.0.1 (free ports), lives in a temp dir, and every run stops by itself.
 #
 #   bench/compare.sh                  one run with the defaults below
@@ -150,6 +151,25 @@ run_once() {
   wrk -t1 -c10 -d"${WRK_SECONDS}s" --latency -s "$dir/pace.lua" "$url" >"$dir/wrk_tally_10k.txt" 2>&1
   echo "tally_paced_rps $(wrk_rps "$dir/wrk_tally_10k.txt")"
   echo "tally_paced_p99_ms $(wrk_p99_ms "$dir/wrk_tally_10k.txt")"
+  echo "tally_cache_hits $(curl -sf "http://$http/metrics" | awk '$1 == "tally_answer_cache_hits_total" { print $2 }')"
+
+  # wrk repeats one URL, so the above are answer-cache hits. The same query with the cache off
+  # (--answer-cache-mb 0), so every request runs it: a restart on the same data, views already caught up.
+  kill -TERM "$server"; wait "$server" 2>/dev/null || true
+  "$TALLY" serve --data "$dir/tally" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --durability sync --answer-cache-mb 0 \
+    >"$dir/serve_uncached.out" 2>"$dir/serve_uncached.err" &
+  server=$!
+  PIDS+=("$server")
+  wait_for_line "$dir/serve_uncached.out" "listening tcp="
+  http=$(grep -o 'http=[0-9.:]*' "$dir/serve_uncached.out" | cut -d= -f2)
+  url="http://$http/v1/stores/store-00000/daily_metrics?from=$from&to=$to"
+  log "wrk on tally GET daily_metrics, answer cache off"
+  wrk -t1 -c"$WRK_CONNECTIONS" -d"${WRK_SECONDS}s" --latency "$url" >"$dir/wrk_tally_uncached.txt" 2>&1
+  echo "tally_uncached_rps $(wrk_rps "$dir/wrk_tally_uncached.txt")"
+  echo "tally_uncached_p99_ms $(wrk_p99_ms "$dir/wrk_tally_uncached.txt")"
+  wrk -t1 -c10 -d"${WRK_SECONDS}s" --latency -s "$dir/pace.lua" "$url" >"$dir/wrk_tally_uncached_10k.txt" 2>&1
+  echo "tally_uncached_paced_rps $(wrk_rps "$dir/wrk_tally_uncached_10k.txt")"
+  echo "tally_uncached_paced_p99_ms $(wrk_p99_ms "$dir/wrk_tally_uncached_10k.txt")"
 
   local nginx_port
   nginx_port=$(free_port)
@@ -185,6 +205,10 @@ EOF
     >"$dir/wrk_nginx.txt" 2>&1
   echo "nginx_rps $(wrk_rps "$dir/wrk_nginx.txt")"
   echo "nginx_p99_ms $(wrk_p99_ms "$dir/wrk_nginx.txt")"
+  wrk -t1 -c10 -d"${WRK_SECONDS}s" --latency -s "$dir/pace.lua" "http://127.0.0.1:$nginx_port/daily.json" \
+    >"$dir/wrk_nginx_10k.txt" 2>&1
+  echo "nginx_paced_rps $(wrk_rps "$dir/wrk_nginx_10k.txt")"
+  echo "nginx_paced_p99_ms $(wrk_p99_ms "$dir/wrk_nginx_10k.txt")"
   kill "$nginx"; wait "$nginx" 2>/dev/null || true
 
   kill -TERM "$server"; wait "$server" 2>/dev/null || true
@@ -239,7 +263,9 @@ main() {
   echo
   echo "ingest ack latency ms: p50 $(median ingest_p50_ms)  p99 $(median ingest_p99_ms)  p999 $(median ingest_p999_ms)"
   echo "view lag while loading: max $(median lag_max_s) s; caught up $(median lag_catch_up_s) s after the last ack (target < 1 s)"
-  echo "query p99: $(median tally_p99_ms) ms at $tally req/s ($WRK_CONNECTIONS connections); $(median tally_paced_p99_ms) ms at $(median tally_paced_rps) req/s paced (target < 2 ms at 10 K req/s); nginx p99 $(median nginx_p99_ms) ms"
+  echo "query p99: $(median tally_p99_ms) ms at $tally req/s ($WRK_CONNECTIONS connections); $(median tally_paced_p99_ms) ms at $(median tally_paced_rps) req/s paced (target < 2 ms at 10 K req/s); nginx p99 $(median nginx_p99_ms) ms, paced $(median nginx_paced_p99_ms) ms at $(median nginx_paced_rps) req/s"
+  echo "  (those are answer-cache hits: $(median tally_cache_hits) in the run)"
+  echo "query with the answer cache off: $(median tally_uncached_rps) req/s (ratio $(ratio "$(median tally_uncached_rps)" "$nginx")), p99 $(median tally_uncached_p99_ms) ms; paced p99 $(median tally_uncached_paced_p99_ms) ms at $(median tally_uncached_paced_rps) req/s"
   echo "server RSS after the load: $(median server_rss_mib) MiB (peak $(median server_hwm_mib) MiB); replay peak RSS $(median replay_rss_mib) MiB"
   echo "query body: $(median query_body_bytes) bytes"
 }
