@@ -12,6 +12,8 @@
 #include <random>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 namespace tally::testing {
 
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
@@ -109,6 +111,24 @@ ChildProcess::~ChildProcess() {
   if (out_reader_.joinable()) out_reader_.join();
   if (err_reader_.joinable()) err_reader_.join();
   if (stdin_writer_.joinable()) stdin_writer_.join();
+  // In a sanitizer build the children are instrumented too. A child that stops on a report exits with an error,
+  // but a test that kills its server anyway (the kill loop) or never looks at the exit code would not notice,
+  // and the report would stay in a pipe nobody prints.
+  if (std::string_view report = SanitizerReport(err_); !report.empty()) {
+    ADD_FAILURE() << "sanitizer report in child process " << pid_ << ":\n" << report;
+  }
+}
+
+std::string_view SanitizerReport(std::string_view stderr_text) {
+  // TSan and ASan reports start at their marker's line; UBSan's summary line comes last, after the report.
+  for (std::string_view marker : {"WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:", "ERROR: LeakSanitizer:"}) {
+    size_t at = stderr_text.find(marker);
+    if (at == std::string_view::npos) continue;
+    size_t line = stderr_text.rfind('\n', at);
+    return stderr_text.substr(line == std::string_view::npos ? 0 : line + 1);
+  }
+  if (stderr_text.find("SUMMARY: UndefinedBehaviorSanitizer:") != std::string_view::npos) return stderr_text;
+  return {};
 }
 
 std::string ChildProcess::Stdout() const {

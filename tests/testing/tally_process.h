@@ -83,6 +83,11 @@ class ChildProcess {
   std::thread stdin_writer_;
 };
 
+// The first sanitizer report (ThreadSanitizer, AddressSanitizer, LeakSanitizer, UBSan summary) in a process's
+// stderr and everything after it; empty when there is none. A ChildProcess whose stderr holds one adds a test
+// failure (with the report) when it is destroyed.
+std::string_view SanitizerReport(std::string_view stderr_text);
+
 struct RunResult {
   int exit_code = -1;  // -1: did not finish within the timeout (it was killed)
   std::string out;
