@@ -7,6 +7,7 @@
 // version and misses the older entries. Authorization happened before any of this (HttpApi::Route), and the
 // store is part of the key, so one tenant's answer cannot be found under another tenant's key.
 #include <boost/beast/http/field.hpp>
+#include <boost/asio/post.hpp>
 #include <charconv>
 
 #include "net/http_routes.h"
@@ -15,6 +16,7 @@
 namespace tally::net {
 namespace {
 
+namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 constexpr std::string_view kCacheControl = "no-cache";  // clients may keep an answer but must revalidate it
@@ -68,7 +70,7 @@ std::optional<std::string> HttpApi::ViewCacheKey(const Call& c, std::string_view
   return AnswerKey(parts);
 }
 
-bool HttpApi::AnswerFromCache(Call& c, std::string_view view) {
+bool HttpApi::AnswerFromCache(Call& c, std::string_view view, std::optional<std::string>* miss_key) {
   std::string_view if_none_match = IfNoneMatch(c.request);
   if (!cache_->enabled() && if_none_match.empty()) return false;
   std::optional<std::string> key = ViewCacheKey(c, view);
@@ -86,6 +88,7 @@ bool HttpApi::AnswerFromCache(Call& c, std::string_view view) {
   std::shared_ptr<const CachedAnswer> answer = cache_->Find(*key);
   if (!answer) {
     cache_misses_.Inc();
+    *miss_key = std::move(key);
     return false;
   }
   cache_hits_.Inc();
@@ -108,10 +111,6 @@ HttpResponse HttpApi::QueryView(Call& c, std::string_view view) {
   if (!body.ok()) return ErrorResponse(body.status());
   if (!key) return JsonResponse(std::move(*body));
   std::string etag = AnswerEtag(*key);
-  if (EtagMatches(IfNoneMatch(c.request), etag)) {
-    not_modified_.Inc();
-    return NotModified(std::move(etag));
-  }
   HttpResponse response = JsonResponse(std::move(*body));
   response.headers.emplace_back("ETag", etag);
   response.headers.emplace_back("Cache-Control", kCacheControl);
@@ -124,6 +123,54 @@ HttpResponse HttpApi::QueryView(Call& c, std::string_view view) {
   response = ResponseOf(answer);
   cache_->Insert(std::move(*key), std::move(answer));
   return response;
+}
+
+HttpResponse HttpApi::Revalidate(const Call& c, HttpResponse response) {
+  if (response.status != 200) return response;
+  std::string_view if_none_match = IfNoneMatch(c.request);
+  if (if_none_match.empty()) return response;
+  for (const auto& [name, value] : response.headers) {
+    if (name == "ETag" && EtagMatches(if_none_match, value)) {
+      not_modified_.Inc();
+      return NotModified(value);
+    }
+  }
+  return response;
+}
+
+// Misses of one key while its query runs wait for that query instead of running it again: after a fold commit
+// changes the key, a hundred dashboards polling the same answer cost one query, not a hundred.
+void HttpApi::QueryViewOnce(std::shared_ptr<Call> call, std::string_view view, std::string key) {
+  {
+    std::lock_guard lock(inflight_mu_);
+    auto [it, first] = inflight_.try_emplace(key);
+    if (!first) {
+      it->second.push_back(std::move(call));
+      coalesced_.Inc();
+      return;
+    }
+  }
+  asio::post(pool_, [this, call = std::move(call), view, key = std::move(key)] {
+    HttpResponse response;
+    try {
+      response = QueryView(*call, view);
+    } catch (const std::exception& e) {
+      response = ErrorResponse(Code::kInternal, std::string("internal error: ") + e.what());
+    } catch (...) {
+      response = ErrorResponse(Code::kInternal, "internal error");
+    }
+    std::vector<std::shared_ptr<Call>> waiters;
+    {
+      std::lock_guard lock(inflight_mu_);
+      auto it = inflight_.find(key);
+      waiters = std::move(it->second);
+      inflight_.erase(it);
+    }
+    // The query's key was read after the waiters' (the version only moves forward), so its answer is at least
+    // as new as what each of them asked for.
+    for (const std::shared_ptr<Call>& waiter : waiters) waiter->respond(Revalidate(*waiter, response));
+    call->respond(Revalidate(*call, std::move(response)));
+  });
 }
 
 }  // namespace tally::net

@@ -77,8 +77,10 @@ void HttpApi::View(std::shared_ptr<Call> call) {
   call->now_ms = Now();
   const QueryRoute* query = FindQueryRoute(call->route->query);
   std::string_view view = query ? query->view : std::string_view();
-  if (AnswerFromCache(*call, view)) return;
-  OnPool(std::move(call), [this, view](Call& c) { return QueryView(c, view); });
+  std::optional<std::string> miss_key;
+  if (AnswerFromCache(*call, view, &miss_key)) return;
+  if (miss_key) return QueryViewOnce(std::move(call), view, std::move(*miss_key));
+  OnPool(std::move(call), [this, view](Call& c) { return Revalidate(c, QueryView(c, view)); });
 }
 
 void HttpApi::Export(std::shared_ptr<Call> call) {

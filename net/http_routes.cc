@@ -24,7 +24,9 @@ HttpApi::HttpApi(HttpApiDeps deps, HttpApiOptions options)
       cache_misses_(deps_.metrics->AddCounter("tally_answer_cache_misses_total",
                                               "View answers looked up in the answer cache and not found")),
       not_modified_(deps_.metrics->AddCounter("tally_http_not_modified_total",
-                                              "View requests answered 304 because If-None-Match named the current ETag")),
+                                              "View requests answered 304: If-None-Match named the current ETag")),
+      coalesced_(deps_.metrics->AddCounter("tally_answer_cache_coalesced_total",
+                                           "Answer-cache misses that waited for the same query already running")),
       pool_(options.worker_threads) {
   if (!deps_.auth) deps_.auth = Auth::Open();
   RegisterGauges();

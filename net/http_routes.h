@@ -19,8 +19,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/time.h"
 #include "net/answer_cache.h"
@@ -95,9 +98,14 @@ class HttpApi final : public HttpHandler {
   // from the cache (a min_seq the view has not reached, or not a valid one: the pool answers those).
   std::optional<std::string> ViewCacheKey(const Call& call, std::string_view view) const;
   // Answers a view call from the cache (or 304) on the calling thread; false when it has to be queried.
-  bool AnswerFromCache(Call& call, std::string_view view);
+  // On a cache miss, *miss_key receives the key looked up.
+  bool AnswerFromCache(Call& call, std::string_view view, std::optional<std::string>* miss_key);
   // Runs the query on the calling (pool) thread, stores a 200 answer in the cache, and builds the response.
   HttpResponse QueryView(Call& call, std::string_view view);
+  // QueryView on the pool, once per key at a time: calls missing the same key meanwhile share its answer.
+  void QueryViewOnce(std::shared_ptr<Call> call, std::string_view view, std::string key);
+  // The response, or 304 when it is a 200 whose ETag the call's If-None-Match names.
+  HttpResponse Revalidate(const Call& call, HttpResponse response);
   void Export(std::shared_ptr<Call> call);
   void GapStatus(std::shared_ptr<Call> call);
   void Rejected(std::shared_ptr<Call> call, std::string store);
@@ -114,6 +122,9 @@ class HttpApi final : public HttpHandler {
   Counter& cache_hits_;
   Counter& cache_misses_;
   Counter& not_modified_;
+  Counter& coalesced_;
+  std::mutex inflight_mu_;  // only on the miss path
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Call>>> inflight_;  // key -> calls waiting for it
   boost::asio::thread_pool pool_;
 };
 

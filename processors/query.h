@@ -41,7 +41,8 @@ struct QueryArgs {
 
 using QueryFn = Result<std::string> (*)(const ViewEngine& engine, const QueryArgs& args);
 
-// A route of the query API. `name` is what `tally query` and golden tests use; `view` is the view it reads.
+// A route of the query API. `name` is what `tally query` and golden tests use; `view` is the view it reads —
+// the only one: the HTTP answer cache (net/answer_cache.h) keys a route's answers by that view's version.
 struct QueryRoute {
   std::string_view name;
   std::string_view view;

@@ -7,6 +7,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "net/http_routes.h"
 #include "processors/engine.h"
@@ -26,6 +27,7 @@ using testing::JsonMemberString;
 using testing::JsonMemberUint;
 using testing::TallyServer;
 using testing::TempDir;
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
 std::string DemoEvents() {
   return testing::ReadFileText(std::string(TALLY_TEST_DATA_DIR) + "/../../tools/demo/events.ndjson");
@@ -58,11 +60,10 @@ class CachedServer {
   TallyServer* server() { return server_.get(); }
   const std::string& data_dir() const { return dir_.path(); }
 
-  HttpReply Get(const std::string& target, const std::string& token = "",
-                std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpReply Get(const std::string& target, const std::string& token = "", Headers headers = {}) {
     return testing::HttpRequestOnce(server_->http_port(), HttpCall{"GET", target, "", token, std::move(headers)});
   }
-  double Metric(const std::string& name, const std::string& token = "") { return MetricValue(Get("/metrics", token).body, name); }
+  double Metric(const std::string& name) { return MetricValue(Get("/metrics").body, name); }
   // Pushes ndjson, then waits until every view has folded it (GET /v1/admin/status). Returns the last seq.
   uint64_t PushAndWait(const std::string& ndjson, const std::string& token = "") {
     HttpReply push = testing::HttpRequestOnce(server_->http_port(), HttpCall{"POST", "/v1/events", ndjson, token, {}});
@@ -179,6 +180,38 @@ TEST(HttpAnswerCache, AFoldThatChangesTheViewChangesTheAnswer) {
   EXPECT_EQ(*fresh, after.body);
 }
 
+// Many clients asking the same query at once, right after a fold changed the view: whether their misses ran
+// the query or waited for one already running (coalesced), every one gets the same, current answer.
+TEST(HttpAnswerCache, ConcurrentMissesOfOneKeyAllGetTheCurrentAnswer) {
+  CachedServer s;
+  ASSERT_TRUE(s.server());
+  s.PushAndWait(DemoEvents());
+  for (int round = 0; round < 3; ++round) {
+    uint64_t last_seq = s.PushAndWait(MoreConversations("round" + std::to_string(round), 2));
+    double before = s.Metric("tally_answer_cache_hits_total") + s.Metric("tally_answer_cache_misses_total");
+    double coalesced_before = s.Metric("tally_answer_cache_coalesced_total");
+    constexpr int kClients = 8;
+    std::vector<HttpReply> replies(kClients);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+      // Half of them send an If-None-Match that does not match: they must get the body too.
+      Headers headers = i % 2 ? Headers{{"If-None-Match", "\"x\""}} : Headers{};
+      clients.emplace_back([&, i, headers] { replies[i] = s.Get(kDaily, "", headers); });
+    }
+    for (auto& client : clients) client.join();
+    for (const HttpReply& reply : replies) {
+      ASSERT_EQ(reply.status, 200) << reply.body;
+      EXPECT_EQ(reply.body, replies[0].body);
+      EXPECT_EQ(reply.Header("etag"), replies[0].Header("etag"));
+      EXPECT_GE(JsonMemberUint(reply.body, "as_of_seq").value_or(0), last_seq);
+    }
+    double after = s.Metric("tally_answer_cache_hits_total") + s.Metric("tally_answer_cache_misses_total");
+    EXPECT_EQ(after - before, kClients);
+    EXPECT_LE(s.Metric("tally_answer_cache_coalesced_total") - coalesced_before, kClients - 1);
+  }
+  EXPECT_EQ(s.server()->Stop(), 0);
+}
+
 TEST(HttpAnswerCache, AnotherStoresTokenNeverGetsACachedAnswer) {
   TempDir auth_dir;
   std::string tokens = R"({"tokens":[{"token":"adm","role":"admin","stores":["*"]},)"
@@ -194,9 +227,8 @@ TEST(HttpAnswerCache, AnotherStoresTokenNeverGetsACachedAnswer) {
   ASSERT_EQ(s.Get(b_target, "adm").body, b_answer.body);  // cached, and the admin may read it
   double hits = s.Metric("tally_answer_cache_hits_total");
 
-  for (const auto& headers : {std::vector<std::pair<std::string, std::string>>{},
-                              std::vector<std::pair<std::string, std::string>>{{"If-None-Match", b_answer.Header("etag")}},
-                              std::vector<std::pair<std::string, std::string>>{{"If-None-Match", "*"}}}) {
+  for (const Headers& headers : {Headers{}, Headers{{"If-None-Match", b_answer.Header("etag")}},
+                                  Headers{{"If-None-Match", "*"}}}) {
     HttpReply denied = s.Get(b_target, "reader-a", headers);
     EXPECT_EQ(denied.status, 403) << denied.body;
     EXPECT_EQ(denied.body.find("globex-help\",\"from"), std::string::npos) << denied.body;
