@@ -6,8 +6,12 @@
 // and once a fold commit is visible (GET /v1/admin/status shows the new offset) every lookup uses the new
 // version and misses the older entries. Authorization happened before any of this (HttpApi::Route), and the
 // store is part of the key, so one tenant's answer cannot be found under another tenant's key.
-#include <boost/beast/http/field.hpp>
+//
+// Threading: lookups, 304s and hits run on the connection's strand; queries on the worker pool. Concurrent
+// misses of one key wait in inflight_ for the query already running (its key was read later, so its answer is
+// at least as new as theirs); the If-None-Match check is redone per request on the shared answer.
 #include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
 #include <charconv>
 
 #include "net/http_routes.h"
