@@ -2,6 +2,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <fstream>
 
 namespace tally::net {
 
@@ -15,6 +18,29 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds time
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+// The process's resident set from /proc/self/statm (0 where there is no /proc).
+double ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+void AddMemoryGauges(MetricsRegistry& metrics, Storage* storage) {
+  metrics.AddGauge("tally_process_resident_bytes", "Resident set size of the tally process", {},
+                   [] { return std::vector<GaugeSample>{{{}, ResidentBytes()}}; });
+  metrics.AddGauge("tally_rocksdb_memory_bytes",
+                   "RocksDB memory by component (block_cache includes cached index/filter blocks and the memtable "
+                   "charge; the components overlap)",
+                   {"component"}, [storage] {
+                     std::vector<GaugeSample> samples;
+                     for (const auto& [component, bytes] : storage->MemoryUsage()) {
+                       samples.push_back({{component}, static_cast<double>(bytes)});
+                     }
+                     return samples;
+                   });
 }
 
 }  // namespace
@@ -52,6 +78,7 @@ Status Server::Start() {
   auto storage = Storage::Open(storage_options);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
+  AddMemoryGauges(metrics_, storage_.get());
   auto engine = ViewEngine::Open(storage_.get());
   if (!engine.ok()) return engine.status();
   engine_ = std::move(engine.value());

@@ -45,6 +45,7 @@ class RocksStorage final : public Storage {
   Status CommitState(const StateWrite& write) override;
   Status Close() override;
   std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override;
+  std::vector<std::pair<std::string, uint64_t>> MemoryUsage() override;
   StorageStats Stats() const override;
 
  private:

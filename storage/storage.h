@@ -163,6 +163,9 @@ class Storage {
   virtual Status Close() = 0;
   // Approximate on-disk sizes per column family, for /metrics.
   virtual std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() = 0;
+  // Memory the store holds right now, by component (bytes), for /metrics: what a resident-set budget is
+  // spent on. Empty when the implementation cannot tell.
+  virtual std::vector<std::pair<std::string, uint64_t>> MemoryUsage() { return {}; }
   virtual StorageStats Stats() const = 0;
 };
 

@@ -335,9 +335,17 @@ TEST_F(HttpApiServed, HealthzAndMetrics) {
   for (std::string name :
        {"tally_events_appended_total", "tally_events_duplicate_total", "tally_view_offset{view=",
         "tally_view_lag{view=", "tally_http_requests_total{route=\"/v1/stores/{store}/roi\",status=\"200\"}",
-        "tally_http_request_seconds_bucket{route=", "tally_rocksdb_bytes"}) {
+        "tally_http_request_seconds_bucket{route=", "tally_rocksdb_bytes",
+        "tally_rocksdb_memory_bytes{component=\"memtables\"}"}) {
     EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
   }
+  // Memory gauges carry live values: the process is resident and the block cache holds the blocks just read.
+  auto value = [&](const std::string& series) {
+    size_t at = metrics.body.find("\n" + series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(metrics.body.substr(at + series.size() + 2));
+  };
+  EXPECT_GT(value("tally_process_resident_bytes"), 1e6);
+  EXPECT_GT(value("tally_rocksdb_memory_bytes{component=\"block_cache\"}"), 0);
 }
 
 TEST_F(HttpApiServed, AdminStatusAndRebuild) {
