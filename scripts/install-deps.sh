@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
-  librocksdb-dev rocksdb-tools
+  librocksdb-dev rocksdb-tools libjemalloc-dev
   capnproto libcapnp-dev
   libboost-dev libboost-system-dev
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev
