@@ -8,10 +8,13 @@ ChunkState::Entry& ChunkState::Load(std::string_view key) {
   Entry entry;
   scratch_.resize(prefix_.size());
   scratch_.append(key);
-  if (written_ == nullptr || written_->MayContain(scratch_)) {
+  if (const std::optional<std::string>* cached = rows_ != nullptr ? rows_->Find(scratch_) : nullptr) {
+    entry.value = *cached;
+  } else if (written_ == nullptr || written_->MayContain(scratch_)) {
     auto stored = snapshot_->Get(scratch_);
     if (stored.ok()) {
       entry.value = std::move(stored.value());
+      if (rows_ != nullptr) rows_->Insert(scratch_, entry.value);
     } else if (status_.ok()) {
       status_ = stored.status();
     }

@@ -43,6 +43,7 @@ Runner::Runner(Storage* storage, std::vector<Processor*> processors, RunnerOptio
     : storage_(storage),
       options_(std::move(options)),
       written_(options_.written_keys_bytes),
+      rows_(options_.row_cache_bytes),
       wake_(std::make_shared<WakeSignal>()) {
   for (Processor* p : processors) views_.push_back(View{p, std::string(p->name()), {}, 0, 0});
   if (options_.chunk_events == 0) options_.chunk_events = 1;
@@ -173,7 +174,7 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
     uint32_t generation = lane == Lane::kLive ? view.control.serving : view.control.building;
     std::string prefix = ViewGenerationPrefix(view.name, generation);
     WrittenKeys* written = written_.Tracks(prefix) ? &written_ : nullptr;
-    m.state = std::make_unique<ChunkState>(snapshot.get(), std::move(prefix), written);
+    m.state = std::make_unique<ChunkState>(snapshot.get(), std::move(prefix), written, &rows_);
   }
   for (const auto& [seq, event] : events) {
     for (LaneMember& m : members) {
@@ -209,7 +210,17 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
   return Status::Ok();
 }
 
-Status Runner::Commit(const StateWrite& write) { return storage_->CommitState(write); }
+// Every state write goes through here, so the row cache follows exactly what was committed: the committed rows
+// move into it (write is spent afterwards), and a failed commit — whose outcome the cache cannot know — empties it.
+Status Runner::Commit(StateWrite& write) {
+  Status committed = storage_->CommitState(write);
+  if (committed.ok()) {
+    rows_.Committed(write);
+  } else {
+    rows_.Clear();
+  }
+  return committed;
+}
 
 // A building generation that has reached the serving offset takes over, in one commit: the generation
 // pointer, the serving offset and the deletion of the old generation's range land together.

@@ -26,6 +26,7 @@
 
 #include "core/status.h"
 #include "processors/processor.h"
+#include "processors/row_cache.h"
 #include "processors/written_keys.h"
 #include "storage/storage.h"
 
@@ -36,6 +37,9 @@ struct RunnerOptions {
   // Bytes of the filter of keys written into generations the runner saw start empty (written_keys.h); reads of
   // keys it has never seen skip RocksDB. 0 turns it off.
   size_t written_keys_bytes = WrittenKeys::kDefaultBytes;
+  // Bytes of committed rows kept across chunks (row_cache.h), so hot rows are not re-read from RocksDB by every
+  // chunk. 0 turns it off.
+  size_t row_cache_bytes = RowCache::kDefaultBytes;
   // Test hook, called before each commit with the chunk's last seq: returning false drops the chunk
   // uncommitted (as a crash would) and the fold stops with kUnavailable.
   std::function<bool(uint64_t last_seq)> before_commit;
@@ -95,7 +99,7 @@ class Runner {
   Status SwapCaughtUpRebuilds();
   Status StartRebuildLocked(size_t index);
   void TrackEmptyGeneration(const std::string& view, uint32_t generation);
-  Status Commit(const StateWrite& write);
+  Status Commit(StateWrite& write);
   uint64_t SlowestOffset() const;
   void BackgroundLoop();
 
@@ -109,6 +113,7 @@ class Runner {
   std::condition_variable progress_cv_;  // a commit advanced some offset
   std::vector<View> views_;
   WrittenKeys written_;  // used under fold_mu_ only
+  RowCache rows_;        // used under fold_mu_ only
   // Shared with the storage's append listener, which may outlive the runner.
   std::shared_ptr<WakeSignal> wake_;
   std::thread thread_;
