@@ -20,6 +20,8 @@ namespace tally {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::DemoEvents;
+using testing::MetricValue;
 using testing::HttpCall;
 using testing::HttpClient;
 using testing::HttpReply;
@@ -28,17 +30,6 @@ using testing::JsonMemberUint;
 using testing::TallyServer;
 using testing::TempDir;
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-std::string DemoEvents() {
-  return testing::ReadFileText(std::string(TALLY_TEST_DATA_DIR) + "/../../tools/demo/events.ndjson");
-}
-
-// The value of an unlabelled metric in a Prometheus text body; -1 when absent.
-double MetricValue(const std::string& text, const std::string& name) {
-  size_t at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + name.size() + 2));
-}
 
 // `count` conversations started in acme-support on 2026-11-20 with ids unique to `tag`.
 std::string MoreConversations(const std::string& tag, int count) {

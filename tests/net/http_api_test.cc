@@ -18,6 +18,7 @@ namespace tally {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::DemoEvents;
 using testing::HttpCall;
 using testing::HttpClient;
 using testing::HttpReply;
@@ -27,10 +28,6 @@ using testing::JsonMemberUint;
 using testing::TallyServer;
 using testing::TempDir;
 using testing::UrlEncode;
-
-std::string DemoEvents() {
-  return testing::ReadFileText(std::string(TALLY_TEST_DATA_DIR) + "/../../tools/demo/events.ndjson");
-}
 
 // One view request: the query-API route, its store, an optional path parameter and the query string.
 struct RouteCase {
@@ -340,12 +337,8 @@ TEST_F(HttpApiServed, HealthzAndMetrics) {
     EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
   }
   // Memory gauges carry live values: the process is resident and the block cache holds the blocks just read.
-  auto value = [&](const std::string& series) {
-    size_t at = metrics.body.find("\n" + series + " ");
-    return at == std::string::npos ? -1.0 : std::stod(metrics.body.substr(at + series.size() + 2));
-  };
-  EXPECT_GT(value("tally_process_resident_bytes"), 1e6);
-  EXPECT_GT(value("tally_rocksdb_memory_bytes{component=\"block_cache\"}"), 0);
+  EXPECT_GT(testing::MetricValue(metrics.body, "tally_process_resident_bytes"), 1e6);
+  EXPECT_GT(testing::MetricValue(metrics.body, "tally_rocksdb_memory_bytes{component=\"block_cache\"}"), 0);
 }
 
 TEST_F(HttpApiServed, AdminStatusAndRebuild) {

@@ -245,4 +245,14 @@ std::string ReadFileText(const std::string& path) {
   return out.str();
 }
 
+std::string DemoEvents() {
+  return ReadFileText(std::string(TALLY_TEST_DATA_DIR) + "/../../tools/demo/events.ndjson");
+}
+
+double MetricValue(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
 }  // namespace tally::testing

@@ -77,5 +77,10 @@ std::optional<uint64_t> JsonMemberUint(std::string_view object, std::string_view
 
 // The whole content of a file (empty when unreadable).
 std::string ReadFileText(const std::string& path);
+// The demo data set shipped with tally (tools/demo/events.ndjson), as NDJSON text.
+std::string DemoEvents();
+
+// The value of one series (`name` or `name{labels}`) in a Prometheus text body; -1 when absent.
+double MetricValue(const std::string& text, const std::string& series);
 
 }  // namespace tally::testing
