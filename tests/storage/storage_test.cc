@@ -1,11 +1,11 @@
 // Event log, dedup, group commit, lifecycle and view state of the RocksDB storage.
+#include <rocksdb/db.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <rocksdb/db.h>
 
 #include "core/bytes.h"
 #include "storage/keys.h"
@@ -15,6 +15,17 @@ namespace tally::storage_test {
 namespace {
 
 using testing::TempDir;
+
+// Opens a closed data directory with plain RocksDB and every column family in it, to tamper with it the way
+// another tally version (or a user) might. `names[i]` names `handles[i]`.
+void OpenRaw(const std::string& path, std::vector<std::string>* names,
+             std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db) {
+  rocksdb::Options options;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& name : *names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  ASSERT_TRUE(rocksdb::DB::Open(options, path, cfs, handles, db).ok());
+}
 
 TEST(StorageTest, SequencesAreContiguousFromOne) {
   TempDir dir;
@@ -231,14 +242,10 @@ TEST(StorageTest, RefusesAnUnknownFormatVersion) {
     ASSERT_TRUE(storage->Close().ok());
   }
   {
-    rocksdb::Options options;
     std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir.path(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &db).ok());
+    ASSERT_NO_FATAL_FAILURE(OpenRaw(dir.path(), &names, &handles, &db));
     for (size_t i = 0; i < names.size(); ++i) {
       if (names[i] == storage_keys::kMetaCf) {
         ASSERT_TRUE(db->Put({}, handles[i], storage_keys::kFormatVersionKey, BigEndianKey64(2)).ok());
@@ -249,8 +256,7 @@ TEST(StorageTest, RefusesAnUnknownFormatVersion) {
   }
   auto reopened = Storage::Open(OptionsFor(dir.path()));
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.status().message().find("format version 2"), std::string::npos)
-      << reopened.status().ToString();
+  EXPECT_NE(reopened.status().message().find("format version 2"), std::string::npos) << reopened.status().ToString();
 }
 
 TEST(StorageTest, SecondOpenOfTheSameDirectoryIsRefused) {
@@ -318,14 +324,10 @@ TEST(StorageTest, OpensADirectoryWithAColumnFamilyItDoesNotKnow) {
     ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s", "a", 2)).status.ok());
   }
   {
-    rocksdb::Options options;
     std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir.path(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& name : names) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), cfs, &handles, &db).ok());
+    ASSERT_NO_FATAL_FAILURE(OpenRaw(dir.path(), &names, &handles, &db));
     rocksdb::ColumnFamilyHandle* extra = nullptr;
     ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "from_the_future", &extra).ok());
     handles.push_back(extra);
