@@ -13,6 +13,7 @@
 #include "processors/engine.h"
 #include "processors/query.h"
 #include "storage/storage.h"
+#include "tests/processors/engine_harness.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/tally_process.h"
 
@@ -155,11 +156,9 @@ TEST(HttpAnswerCache, AFoldThatChangesTheViewChangesTheAnswer) {
 
   // The same query through the C++ query API on the data the server left behind: the HTTP answer after the
   // fold is exactly the fresh computation.
-  StorageOptions options;
-  options.path = s.data_dir();
-  auto storage = Storage::Open(options);
-  ASSERT_TRUE(storage.ok()) << storage.status().ToString();
-  auto engine = ViewEngine::Open(storage->get());
+  auto storage = testing::OpenTestStorage(s.data_dir());
+  ASSERT_TRUE(storage);
+  auto engine = ViewEngine::Open(storage.get());
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   ASSERT_TRUE((*engine)->CatchUp().ok());
   QueryArgs args;

@@ -11,6 +11,7 @@
 #include "processors/engine.h"
 #include "processors/query.h"
 #include "storage/storage.h"
+#include "tests/processors/engine_harness.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/tally_process.h"
 
@@ -127,11 +128,9 @@ TEST(HttpApi, EveryViewRouteAnswersWhatTheQueryApiAnswers) {
   ASSERT_EQ(server->Stop(), 0);
 
   // The same data through the C++ query API, in-process, on the data directory the server left behind.
-  StorageOptions options;
-  options.path = dir.path();
-  auto storage = Storage::Open(options);
-  ASSERT_TRUE(storage.ok()) << storage.status().ToString();
-  auto engine = ViewEngine::Open(storage->get());
+  auto storage = testing::OpenTestStorage(dir.path());
+  ASSERT_TRUE(storage);
+  auto engine = ViewEngine::Open(storage.get());
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   ASSERT_TRUE((*engine)->CatchUp().ok());
   size_t paged = 0;
