@@ -30,8 +30,8 @@ namespace tally::net {
 struct CachedAnswer {
   unsigned status = 200;
   std::string content_type;
-  std::string etag;  // quoted, as sent in the ETag header
-  std::string wire;  // the whole HTTP/1.1 keep-alive response (net::WireBytes), written as is on a hit
+  std::string etag;        // quoted, as sent in the ETag header
+  std::string wire;        // the whole HTTP/1.1 keep-alive response (net::WireBytes), written as is on a hit
   size_t body_offset = 0;  // where the body starts in wire
 
   std::string_view body() const { return std::string_view(wire).substr(body_offset); }

@@ -47,8 +47,8 @@ struct HttpResponse {
 
 // The Beast message every whole (not streamed) answer is sent as: status, Server, Content-Type, the extra
 // headers, the body, keep-alive and Content-Length.
-boost::beast::http::response<boost::beast::http::string_body> ToBeastResponse(HttpResponse response,
-                                                                              unsigned version, bool keep_alive);
+boost::beast::http::response<boost::beast::http::string_body> ToBeastResponse(HttpResponse response, unsigned version,
+                                                                              bool keep_alive);
 // The bytes ToBeastResponse(response, 11, true) puts on the wire; *body_offset receives where the body starts.
 std::string WireBytes(const HttpResponse& response, size_t* body_offset);
 

@@ -19,8 +19,8 @@ HttpApi::HttpApi(HttpApiDeps deps, HttpApiOptions options)
                                                  "HTTP request latency from routing to answer, by route", {"route"},
                                                  LatencyBucketsSeconds())),
       cache_(std::make_shared<AnswerCache>(options.answer_cache_bytes)),
-      cache_hits_(deps_.metrics->AddCounter("tally_answer_cache_hits_total",
-                                            "View answers served from the answer cache")),
+      cache_hits_(
+          deps_.metrics->AddCounter("tally_answer_cache_hits_total", "View answers served from the answer cache")),
       cache_misses_(deps_.metrics->AddCounter("tally_answer_cache_misses_total",
                                               "View answers looked up in the answer cache and not found")),
       not_modified_(deps_.metrics->AddCounter("tally_http_not_modified_total",
@@ -77,7 +77,9 @@ void HttpApi::RegisterGauges() {
     return std::vector<GaugeSample>{{{}, static_cast<double>(cache->entries())}};
   });
   deps_.metrics->AddGauge("tally_answer_cache_evictions", "Answers evicted from the answer cache since start", {},
-                          [cache] { return std::vector<GaugeSample>{{{}, static_cast<double>(cache->evictions())}}; });
+                          [cache] {
+                            return std::vector<GaugeSample>{{{}, static_cast<double>(cache->evictions())}};
+                          });
   if (deps_.storage) {
     Storage* storage = deps_.storage;
     deps_.metrics->AddGauge("tally_rocksdb_bytes", "Approximate on-disk size per column family", {"column_family"},
