@@ -36,7 +36,11 @@ struct EngineOptions {
 
 class ViewEngine {
  public:
-  // processors: empty means MakeAllProcessors().
+  // processors: empty means MakeAllProcessors(). Before the runner loads anything, each view's recorded state
+  // layout (view_keys.h ViewLayoutKey) is compared with its processor's layout_version(): a view written in
+  // another layout is reset in one commit (all its generations dropped, a fresh empty serving generation at
+  // offset 0, any rebuild cancelled) and is then refolded from the log like a newly added view. Until it catches
+  // up, its queries answer from the partial fold (as_of_seq and /v1/admin/status show how far it is).
   static Result<std::unique_ptr<ViewEngine>> Open(Storage* storage, EngineOptions options = {},
                                                   std::vector<std::unique_ptr<Processor>> processors = {});
   ~ViewEngine();

@@ -31,6 +31,10 @@ class Processor {
   virtual std::string_view name() const = 0;
   // Folds one event. Must depend only on (seq, event, state): replaying the log gives the same rows.
   virtual void Apply(uint64_t seq, const Event& event, FoldState& state) = 0;
+  // The version of the view's state layout (its keys and value encodings). Bump it whenever rows written by
+  // an older build would be misread: on open, a view whose stored layout differs is dropped and refolded from
+  // the log (ViewEngine::Open). Views written before layouts were recorded count as layout 1.
+  virtual uint32_t layout_version() const { return 1; }
 };
 
 }  // namespace tally

@@ -23,6 +23,11 @@ inline std::string ViewGenerationPrefix(std::string_view view, uint32_t generati
 // The control record of a view: value = ViewControl encoded with EncodeViewControl.
 inline std::string ViewControlKey(std::string_view view) { return ViewGenerationPrefix(view, 0); }
 
+// The state layout version the view's rows were written with (Processor::layout_version): value = u64. It
+// lives in generation 0 beside the control record, which the runner never range-deletes, so it survives
+// rebuilds and generation swaps.
+inline std::string ViewLayoutKey(std::string_view view) { return ViewControlKey(view) + "layout"; }
+
 // The name under which a rebuild's offset is committed (the serving offset uses the plain view name).
 inline std::string RebuildOffsetName(std::string_view view) { return std::string(view) + "@rebuild"; }
 
