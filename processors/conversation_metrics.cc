@@ -199,14 +199,14 @@ void EventFold::AddToCounter(const std::string& key, uint64_t delta) {
   state_.Put(key, ValueWriter().U64(count + delta).Take());
 }
 
+// The day's whole histogram is one value (conversation_metrics_state.h): the copy FoldState hands out is edited
+// in place and put back.
 void EventFold::AddToHistogram(uint64_t response_ms) {
-  std::string key = HistogramKey(store_, day_, ResponseBucket(response_ms));
-  auto value = state_.Get(key);
-  HistogramCell cell = value ? DecodeHistogramCell(*value) : HistogramCell{0, response_ms, response_ms};
-  ++cell.count;
-  cell.min = std::min(cell.min, response_ms);
-  cell.max = std::max(cell.max, response_ms);
-  state_.Put(key, EncodeHistogramCell(cell));
+  std::string key = HistogramKey(store_, day_);
+  std::optional<std::string> value = state_.Get(key);
+  std::string row = value ? std::move(*value) : std::string();
+  AddToDayHistogram(&row, response_ms);
+  state_.Put(key, std::move(row));
 }
 
 void EventFold::Flush() {

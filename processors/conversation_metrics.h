@@ -13,6 +13,8 @@ class ConversationMetricsProcessor final : public Processor {
  public:
   static constexpr std::string_view kName = "conversation_metrics";
   std::string_view name() const override { return kName; }
+  // 2: a day's response-time histogram is one row ('r' <day>); layout 1 had a row per bucket.
+  uint32_t layout_version() const override { return 2; }
   void Apply(uint64_t seq, const Event& event, FoldState& state) override;
 };
 

@@ -1,5 +1,8 @@
 #include "processors/conversation_metrics_state.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace tally {
 
 void MetricsRow::Add(const MetricsRow& o) {
@@ -91,6 +94,122 @@ RoiConfig DecodeRoiConfig(std::string_view value) {
   return in.ok() ? c : RoiConfig{};
 }
 
+uint32_t ResponseBucketIndex(uint64_t ms) {
+  if (ms < 256) return static_cast<uint32_t>(ms);
+  int width = std::bit_width(ms);  // 9..64
+  uint64_t top = ms >> (width - 8);  // 128..255
+  return 256 + static_cast<uint32_t>(width - 9) * 128 + static_cast<uint32_t>(top - 128);
+}
+
+uint64_t ResponseBucketLowerBound(uint32_t index) {
+  if (index < 256) return index;
+  uint32_t power = (index - 256) / 128;  // the bucket is 2^(power + 1) wide
+  return (uint64_t{128} + (index - 256) % 128) << (power + 1);
+}
+
+namespace {
+
+constexpr size_t kHistogramHeader = 4;
+constexpr size_t kNarrowCell = 16;
+constexpr size_t kWideCell = 24;
+constexpr uint32_t kFirstWideIndex = 256 + 32 * 128;  // from 2^40 ms on, a bucket is wider than 2^32
+constexpr uint64_t kCountUnit = uint64_t{1} << 16;  // a cell's head is index | count << 16
+
+template <typename T>
+T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <typename T>
+void Store(char* p, T v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+uint32_t NarrowCells(std::string_view row) { return Load<uint32_t>(row.data()); }
+
+bool ValidHistogram(std::string_view row) {
+  if (row.size() < kHistogramHeader) return false;
+  uint64_t narrow_bytes = uint64_t{NarrowCells(row)} * kNarrowCell;
+  if (narrow_bytes > row.size() - kHistogramHeader) return false;
+  return (row.size() - kHistogramHeader - narrow_bytes) % kWideCell == 0;
+}
+
+// The first cell in [begin, begin + cells * width) whose index is not below `index` (cells are sorted).
+size_t LowerBoundCell(const char* data, size_t begin, size_t cells, size_t width, uint32_t index) {
+  size_t lo = 0, hi = cells;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if ((Load<uint64_t>(data + begin + mid * width) & 0xFFFF) < index) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return begin + lo * width;
+}
+
+// Narrow cells keep min and max as offsets from the bucket's lower bound; wide cells keep them whole.
+template <typename Field>
+void UpdateCell(char* cell, Field value) {
+  Store<uint64_t>(cell, Load<uint64_t>(cell) + kCountUnit);
+  Store<Field>(cell + 8, std::min(Load<Field>(cell + 8), value));
+  Store<Field>(cell + 8 + sizeof(Field), std::max(Load<Field>(cell + 8 + sizeof(Field)), value));
+}
+
+template <typename Field>
+void InsertCell(std::string* row, size_t at, uint32_t index, Field value) {
+  char cell[8 + 2 * sizeof(Field)];
+  Store<uint64_t>(cell, index | kCountUnit);
+  Store<Field>(cell + 8, value);
+  Store<Field>(cell + 8 + sizeof(Field), value);
+  row->insert(at, cell, sizeof cell);
+}
+
+}  // namespace
+
+void AddToDayHistogram(std::string* row, uint64_t response_ms) {
+  if (!ValidHistogram(*row)) row->assign(kHistogramHeader, '\0');
+  uint32_t index = ResponseBucketIndex(response_ms);
+  uint32_t narrow = NarrowCells(*row);
+  if (index < kFirstWideIndex) {
+    auto offset = static_cast<uint32_t>(response_ms - ResponseBucketLowerBound(index));
+    size_t at = LowerBoundCell(row->data(), kHistogramHeader, narrow, kNarrowCell, index);
+    if (at < kHistogramHeader + narrow * kNarrowCell && (Load<uint64_t>(row->data() + at) & 0xFFFF) == index) {
+      UpdateCell<uint32_t>(row->data() + at, offset);
+      return;
+    }
+    InsertCell<uint32_t>(row, at, index, offset);
+    Store<uint32_t>(row->data(), narrow + 1);
+    return;
+  }
+  size_t begin = kHistogramHeader + narrow * kNarrowCell;
+  size_t wide = (row->size() - begin) / kWideCell;
+  size_t at = LowerBoundCell(row->data(), begin, wide, kWideCell, index);
+  if (at < row->size() && (Load<uint64_t>(row->data() + at) & 0xFFFF) == index) {
+    UpdateCell<uint64_t>(row->data() + at, response_ms);
+    return;
+  }
+  InsertCell<uint64_t>(row, at, index, response_ms);
+}
+
+void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells) {
+  cells->clear();
+  if (!ValidHistogram(row)) return;
+  size_t narrow_end = kHistogramHeader + size_t{NarrowCells(row)} * kNarrowCell;
+  for (size_t at = kHistogramHeader; at < narrow_end; at += kNarrowCell) {
+    uint64_t head = Load<uint64_t>(row.data() + at);
+    uint64_t lower = ResponseBucketLowerBound(static_cast<uint32_t>(head & 0xFFFF));
+    cells->push_back({head / kCountUnit, lower + Load<uint32_t>(row.data() + at + 8),
+                      lower + Load<uint32_t>(row.data() + at + 12)});
+  }
+  for (size_t at = narrow_end; at < row.size(); at += kWideCell) {
+    cells->push_back({Load<uint64_t>(row.data() + at) / kCountUnit, Load<uint64_t>(row.data() + at + 8),
+                      Load<uint64_t>(row.data() + at + 16)});
+  }
+}
+
 std::string StoreKeyPrefix(std::string_view store) {
   std::string key(store);
   key.push_back('\0');
@@ -121,15 +240,9 @@ std::string HourRowKey(std::string_view store, int64_t hour) {
   return key;
 }
 
-std::string HistogramDayPrefix(std::string_view store, DayNum day) {
+std::string HistogramKey(std::string_view store, DayNum day) {
   std::string key = TagKey(store, 'r');
   PutOrderedI32(&key, day);
-  return key;
-}
-
-std::string HistogramKey(std::string_view store, DayNum day, uint64_t bucket) {
-  std::string key = HistogramDayPrefix(store, day);
-  PutBigEndian64(&key, bucket);
   return key;
 }
 

@@ -4,7 +4,7 @@
 //                                           which it had each kind of outcome (distinct counts per hour/day)
 //   'd' <day i32>                           MetricsRow for a UTC day
 //   'h' <hour i64>                          MetricsRow for a UTC hour
-//   'r' <day i32> <bucket lower bound u64>  HistogramCell of that day's response times
+//   'r' <day i32>                           that day's response-time histogram, one value (AddToDayHistogram)
 //   'K' <month start i32> <customer_id>     CustomerMonth: the days and hours of that month the customer was seen
 //   'k' <year start i32> <customer_id>      CustomerYear: the months of that year the customer was seen
 //   'u' <granularity u8> <bucket i64>       distinct customers of a week/month/quarter/year (u64)
@@ -89,6 +89,11 @@ inline uint64_t ResponseBucket(uint64_t ms) {
   return (ms >> shift) << shift;
 }
 
+// The same buckets numbered densely in ascending order: 0..255 are the exact values, then 128 buckets per power
+// of two (7 424 buckets cover every u64).
+uint32_t ResponseBucketIndex(uint64_t ms);
+uint64_t ResponseBucketLowerBound(uint32_t index);  // ResponseBucketLowerBound(ResponseBucketIndex(ms)) == ResponseBucket(ms)
+
 // One histogram bucket: how many response times fell in it, and the smallest and largest of them. A
 // percentile whose rank lands on a bucket's first or last element is then exact; inside the bucket it is
 // the bucket's smallest value, within 1 % of the true one.
@@ -96,13 +101,23 @@ struct HistogramCell {
   uint64_t count = 0;
   uint64_t min = 0;
   uint64_t max = 0;
+  bool operator==(const HistogramCell&) const = default;
 };
-inline std::string EncodeHistogramCell(const HistogramCell& c) { return ValueWriter().U64(c.count).U64(c.min).U64(c.max).Take(); }
-inline HistogramCell DecodeHistogramCell(std::string_view value) {
-  ValueReader in(value);
-  HistogramCell c{in.U64(), in.U64(), in.U64()};
-  return in.ok() ? c : HistogramCell{};
-}
+
+// A day's whole response-time histogram is ONE value (key 'r' <day>), so a query reads a day's percentiles
+// with one iterator step instead of one per bucket. The fold changes one cell per response, so the layout is
+// made for an in-place edit of the value (binary search, then overwrite or a 16-byte insert), not for size:
+//   u32 n                        number of narrow cells
+//   n x 16 bytes, narrow cells   buckets at most 2^32 ms wide (lower bound below 2^40 ms, ~35 years):
+//                                u64 index | count << 16, u32 min - lower bound, u32 max - lower bound
+//   m x 24 bytes, wide cells     the buckets above: u64 index | count << 16, u64 min, u64 max
+// Each section is sorted by bucket index (every narrow index is below every wide one); fields are
+// little-endian like ValueWriter's. The count has 48 bits. A busy day of ~140 buckets takes ~2.2 KB.
+// Adds one response time to an encoded day histogram (empty or malformed: starts a new one).
+void AddToDayHistogram(std::string* row, uint64_t response_ms);
+// The cells of an encoded day histogram in ascending bucket order, into *cells (cleared first). A malformed
+// value has no cells.
+void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells);
 
 struct CustomerMonth {
   uint32_t days = 0;                 // bit d: seen on day month_start + d
@@ -117,8 +132,7 @@ std::string StoreKeyPrefix(std::string_view store);
 std::string ConversationKey(std::string_view store, std::string_view conversation_id);
 std::string DayRowKey(std::string_view store, DayNum day);
 std::string HourRowKey(std::string_view store, int64_t hour);
-std::string HistogramDayPrefix(std::string_view store, DayNum day);
-std::string HistogramKey(std::string_view store, DayNum day, uint64_t bucket);
+std::string HistogramKey(std::string_view store, DayNum day);
 std::string CustomerMonthKey(std::string_view store, DayNum month_start, std::string_view customer_id);
 std::string CustomerYearKey(std::string_view store, DayNum year_start, std::string_view customer_id);
 std::string UniqueCustomersKey(std::string_view store, Granularity granularity, int64_t bucket);

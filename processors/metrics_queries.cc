@@ -45,24 +45,24 @@ uint64_t NearestRank(const std::vector<HistogramCell>& histogram, uint64_t n, ui
   return histogram.empty() ? 0 : histogram.back().max;
 }
 
+// One histogram row per day ('r' <day>), so the range is one scan of at most a row per day.
 Result<std::vector<DailyRow>> ReadDailyRows(const ViewReader& reader, std::string_view store, DayRange range) {
   auto rows = ReadDayRows(reader, store, range.from, range.to);
   if (!rows.ok()) return rows.status();
-  std::vector<std::vector<HistogramCell>> histograms(rows->size());
-  size_t prefix = HistogramDayPrefix(store, range.from).size() - 4;
-  Status scanned = reader.Scan(HistogramDayPrefix(store, range.from), HistogramDayPrefix(store, range.to + 1),
+  std::vector<DailyRow> out;
+  out.reserve(rows->size());
+  for (size_t i = 0; i < rows->size(); ++i) out.push_back(DailyRow{static_cast<DayNum>(range.from + i), (*rows)[i]});
+  std::vector<HistogramCell> cells;
+  size_t prefix = HistogramKey(store, range.from).size() - 4;
+  Status scanned = reader.Scan(HistogramKey(store, range.from), HistogramKey(store, range.to + 1),
                                [&](std::string_view k, std::string_view v) {
-                                 DayNum day = GetOrderedI32(k.substr(prefix));
-                                 histograms[static_cast<size_t>(day - range.from)].push_back(DecodeHistogramCell(v));
+                                 DailyRow& day = out[static_cast<size_t>(GetOrderedI32(k.substr(prefix)) - range.from)];
+                                 DecodeDayHistogram(v, &cells);
+                                 day.p50 = NearestRank(cells, day.row.responses, 1, 2);
+                                 day.p90 = NearestRank(cells, day.row.responses, 9, 10);
                                  return true;
                                });
   if (!scanned.ok()) return scanned;
-  std::vector<DailyRow> out;
-  for (size_t i = 0; i < rows->size(); ++i) {
-    const MetricsRow& row = (*rows)[i];
-    out.push_back(DailyRow{static_cast<DayNum>(range.from + i), row, NearestRank(histograms[i], row.responses, 1, 2),
-                           NearestRank(histograms[i], row.responses, 9, 10)});
-  }
   return out;
 }
 
