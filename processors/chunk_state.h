@@ -1,19 +1,19 @@
-// ChunkState: the FoldState a processor sees while the runner folds one chunk. Reads go to the chunk's own
-// writes first, then to a cache of earlier reads (misses included), then to the runner's cross-chunk RowCache
-// of committed rows (row_cache.h), then — unless the runner's WrittenKeys filter proves the key was never
-// written (written_keys.h) — to the committed state in a storage snapshot. Writes stay in memory until the runner drains them into the chunk's single StateWrite. Memory is
-// bounded by the number of distinct keys one chunk touches; everything else lives in RocksDB.
+// ChunkState: the FoldState a processor sees while the runner folds one chunk into one view generation. It is a
+// thin view of the runner's RowStore (row_store.h) under the generation's key prefix: reads and writes are one
+// look-up there. A key the store does not hold is read from the committed state in the chunk's storage snapshot
+// — unless the runner's WrittenKeys filter proves it was never written (written_keys.h) — and kept in the store.
+// Writes stay in the store (dirty) until the runner commits or abandons the chunk.
 //
 // Threading: owned and used by the runner thread only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/status.h"
 #include "processors/processor.h"
-#include "processors/row_cache.h"
+#include "processors/row_store.h"
 #include "processors/written_keys.h"
 #include "storage/storage.h"
 
@@ -21,13 +21,11 @@ namespace tally {
 
 class ChunkState final : public FoldState {
  public:
-  // snapshot: the committed state as of the chunk's start; must outlive this object. prefix: the generation's
-  // key prefix (view_keys.h). written: the runner's filter when it tracks this generation, else nullptr; the
-  // chunk's puts are added to it when drained, before the commit. rows: the runner's cache of committed rows
-  // (nullptr: none); values read from the snapshot are added to it.
-  ChunkState(const StateSnapshot* snapshot, std::string prefix, WrittenKeys* written = nullptr,
-             RowCache* rows = nullptr)
-      : snapshot_(snapshot), prefix_(std::move(prefix)), written_(written), rows_(rows), scratch_(prefix_) {}
+  // snapshot: the committed state as of the chunk's start. rows: the runner's store. prefix: the generation's
+  // key prefix (view_keys.h). written: the runner's filter when it vouches for this generation, else nullptr;
+  // the chunk's puts are then added to it before the commit. snapshot and rows must outlive this object.
+  ChunkState(const StateSnapshot* snapshot, RowStore* rows, std::string prefix, WrittenKeys* written)
+      : snapshot_(snapshot), rows_(rows), prefix_size_(prefix.size()), written_(written), scratch_(std::move(prefix)) {}
 
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string value) override;
@@ -35,27 +33,15 @@ class ChunkState final : public FoldState {
 
   // The first storage error a read hit (the chunk must then not be committed).
   const Status& status() const { return status_; }
-  // Moves the dirty entries, with absolute keys, into write.
-  void DrainInto(StateWrite* write);
 
  private:
-  struct Entry {
-    std::optional<std::string> value;  // nullopt: absent (never written or deleted)
-    bool dirty = false;
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  Entry& Load(std::string_view key);
-  std::string AbsoluteKey(std::string_view key) const;
+  std::string_view Absolute(std::string_view key);
 
   const StateSnapshot* snapshot_;
-  std::string prefix_;
+  RowStore* rows_;
+  size_t prefix_size_;
   WrittenKeys* written_;
-  RowCache* rows_;
-  std::string scratch_;  // prefix_ + the key being read (one buffer instead of a string per read)
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  std::string scratch_;  // the prefix, then the absolute key of the last access (one buffer, no string per call)
   Status status_;
 };
 

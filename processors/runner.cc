@@ -113,7 +113,7 @@ void Runner::BackgroundLoop() {
 Status Runner::CatchUp(const ProgressFn& progress) { return CatchUpTo(storage_->LogHead(), progress); }
 
 // fold_mu_ is taken per round, not for the whole catch-up, so a Rebuild request from another thread waits
-// for one chunk at most, even during a long backlog.
+// for one round at most, even during a long backlog.
 Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
   for (;;) {
     std::lock_guard fold(fold_mu_);
@@ -121,11 +121,15 @@ Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
     // its own chunks instead of holding the others back.
     uint64_t edge = 0;
     for (const View& view : views_) edge = std::max(edge, view.serving_offset);
-    auto live = FoldRound(Lane::kLive, target, edge, UINT64_MAX);
+    auto live = FoldRound(Lane::kLive, target, edge, UINT64_MAX, 1);
     if (!live.ok()) return live.status();
-    auto laggards = FoldRound(Lane::kLive, target, 0, edge);
+    // Lanes nobody waits on commit every catch_up_chunks chunks while the edge is idle: fewer commits write
+    // fewer rows (a row changed by several chunks is written once). While events arrive, every lane commits
+    // each chunk, so the edge never waits behind a long round.
+    const size_t chunks = live.value() ? 1 : std::max<size_t>(1, options_.catch_up_chunks);
+    auto laggards = FoldRound(Lane::kLive, target, 0, edge, chunks);
     if (!laggards.ok()) return laggards.status();
-    auto building = FoldRound(Lane::kBuilding, target, 0, UINT64_MAX);
+    auto building = FoldRound(Lane::kBuilding, target, 0, UINT64_MAX, chunks);
     if (!building.ok()) return building.status();
     if (Status swapped = SwapCaughtUpRebuilds(); !swapped.ok()) return swapped;
     if (progress) progress(std::min(SlowestOffset(), target), target);
@@ -145,9 +149,9 @@ uint64_t Runner::SlowestOffset() const {
   return slowest == UINT64_MAX ? 0 : slowest;
 }
 
-// Folds one chunk into the lane's views whose offset is in [low, high) and behind target. Returns whether
-// there was anything to fold.
-Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high) {
+// Folds up to `chunks` chunks of the log into the lane's views whose offset is in [low, high) and behind target,
+// and commits them once. Returns whether there was anything to fold.
+Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high, size_t chunks) {
   std::vector<LaneMember> members;
   uint64_t from = UINT64_MAX;
   for (size_t i = 0; i < views_.size(); ++i) {
@@ -159,45 +163,63 @@ Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_
     from = std::min(from, offset + 1);
   }
   if (members.empty()) return false;
+  // One snapshot for the whole round: nothing is committed until its end.
+  auto snapshot = storage_->Snapshot();
+  OpenStates(lane, members, snapshot.get());
   std::vector<std::pair<uint64_t, Event>> events;
-  if (Status read = storage_->ReadEvents(from, options_.chunk_events, &events); !read.ok()) return read;
-  if (events.empty()) return Status(Code::kInternal, "log has no event at seq " + std::to_string(from));
-  if (Status folded = FoldEvents(lane, members, events); !folded.ok()) return folded;
+  uint64_t last_seq = 0;
+  for (size_t chunk = 0; chunk < chunks; ++chunk) {
+    Status read = storage_->ReadEvents(from, options_.chunk_events, &events);
+    if (read.ok() && events.empty() && chunk == 0) {
+      read = Status(Code::kInternal, "log has no event at seq " + std::to_string(from));
+    }
+    if (!read.ok()) {
+      rows_.Abandon();
+      return read;
+    }
+    if (events.empty()) break;
+    for (const auto& [seq, event] : events) {
+      for (LaneMember& m : members) {
+        if (m.offset < seq) views_[m.index].processor->Apply(seq, event, *m.state);
+      }
+    }
+    last_seq = events.back().first;
+    from = last_seq + 1;
+    if (last_seq >= target || events.size() < options_.chunk_events) break;
+  }
+  if (Status committed = CommitRound(lane, members, last_seq); !committed.ok()) return committed;
   return true;
 }
 
-Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
-                          const std::vector<std::pair<uint64_t, Event>>& events) {
-  auto snapshot = storage_->Snapshot();
+void Runner::OpenStates(Lane lane, std::vector<LaneMember>& members, const StateSnapshot* snapshot) {
   for (LaneMember& m : members) {
     const View& view = views_[m.index];
     uint32_t generation = lane == Lane::kLive ? view.control.serving : view.control.building;
     std::string prefix = ViewGenerationPrefix(view.name, generation);
     WrittenKeys* written = written_.Tracks(prefix) ? &written_ : nullptr;
-    m.state = std::make_unique<ChunkState>(snapshot.get(), std::move(prefix), written, &rows_);
+    m.state = std::make_unique<ChunkState>(snapshot, &rows_, std::move(prefix), written);
   }
-  for (const auto& [seq, event] : events) {
-    for (LaneMember& m : members) {
-      if (m.offset < seq) views_[m.index].processor->Apply(seq, event, *m.state);
+}
+
+// The round's rows and the members' new offsets, in one commit; then the offsets become visible.
+Status Runner::CommitRound(Lane lane, std::vector<LaneMember>& members, uint64_t last_seq) {
+  for (LaneMember& m : members) {
+    if (!m.state->status().ok()) {
+      rows_.Abandon();
+      return m.state->status();
     }
   }
-  uint64_t last_seq = events.back().first;
   StateWrite write;
+  rows_.TakeDirty(&write, &written_);
   for (LaneMember& m : members) {
-    if (!m.state->status().ok()) return m.state->status();
-    m.state->DrainInto(&write);
-    // A member already past this chunk (a view just swapped in from a rebuild that read further ahead) keeps
+    // A member already past this round (a view just swapped in from a rebuild that read further ahead) keeps
     // its offset: moving it back would fold those events twice.
     if (m.offset >= last_seq) continue;
     const std::string& name = views_[m.index].name;
     write.offsets.emplace_back(lane == Lane::kLive ? name : RebuildOffsetName(name), last_seq);
   }
-  spdlog::debug("chunk to seq {}: {} events, {} puts, {} deletes", last_seq, events.size(), write.puts.size(),
-                write.deletes.size());
-  if (options_.before_commit && !options_.before_commit(last_seq)) {
-    return Status(Code::kUnavailable, "chunk dropped before commit (test hook)");
-  }
-  if (Status committed = Commit(write); !committed.ok()) return committed;
+  spdlog::debug("round to seq {}: {} puts, {} deletes", last_seq, write.puts.size(), write.deletes.size());
+  if (Status committed = CommitChunk(write, last_seq); !committed.ok()) return committed;
   {
     std::lock_guard lock(mu_);
     for (LaneMember& m : members) {
@@ -210,15 +232,28 @@ Status Runner::FoldEvents(Lane lane, std::vector<LaneMember>& members,
   return Status::Ok();
 }
 
-// Every state write goes through here, so the row cache follows exactly what was committed: the committed rows
-// move into it (write is spent afterwards), and a failed commit — whose outcome the cache cannot know — empties it.
-Status Runner::Commit(StateWrite& write) {
+// The chunk's dirty rows turn clean only once they are committed; a chunk dropped or failed leaves nothing of
+// itself in the row store. A failed commit's outcome is not known, so the clean rows go too.
+Status Runner::CommitChunk(StateWrite& write, uint64_t last_seq) {
+  if (options_.before_commit && !options_.before_commit(last_seq)) {
+    rows_.Abandon();
+    return Status(Code::kUnavailable, "chunk dropped before commit (test hook)");
+  }
   Status committed = storage_->CommitState(write);
   if (committed.ok()) {
     rows_.Committed(write);
   } else {
+    rows_.Abandon();
     rows_.Clear();
   }
+  return committed;
+}
+
+// Commits that change generations (range deletions, control records) happen between chunks. The deleted
+// ranges' rows may be held, so the store forgets everything, whatever the outcome.
+Status Runner::CommitControl(const StateWrite& write) {
+  Status committed = storage_->CommitState(write);
+  rows_.Clear();
   return committed;
 }
 
@@ -239,7 +274,7 @@ Status Runner::SwapCaughtUpRebuilds() {
     swapped.push_back(i);
   }
   if (swapped.empty()) return Status::Ok();
-  if (Status committed = Commit(write); !committed.ok()) return committed;
+  if (Status committed = CommitControl(write); !committed.ok()) return committed;
   {
     std::lock_guard lock(mu_);
     for (size_t i : swapped) {
@@ -279,7 +314,7 @@ Status Runner::StartRebuildLocked(size_t index) {
   write.delete_ranges.emplace_back(ViewGenerationPrefix(view.name, generation),
                                    ViewGenerationPrefix(view.name, generation + 1));
   write.offsets.emplace_back(RebuildOffsetName(view.name), 0);
-  if (Status committed = Commit(write); !committed.ok()) return committed;
+  if (Status committed = CommitControl(write); !committed.ok()) return committed;
   TrackEmptyGeneration(view.name, generation);
   std::lock_guard lock(mu_);
   view.control.building = generation;

@@ -26,7 +26,7 @@
 
 #include "core/status.h"
 #include "processors/processor.h"
-#include "processors/row_cache.h"
+#include "processors/row_store.h"
 #include "processors/written_keys.h"
 #include "storage/storage.h"
 
@@ -34,12 +34,16 @@ namespace tally {
 
 struct RunnerOptions {
   size_t chunk_events = 4096;
+  // Chunks a rebuild, or a view behind the live edge, folds per commit while the live edge has nothing to fold
+  // (replay, an idle server). Fewer commits write fewer rows; the cost is up to this many chunks' rows held
+  // dirty in memory (row_store.h) and a Rebuild request waiting that long. 1: commit every chunk.
+  size_t catch_up_chunks = 8;
   // Bytes of the filter of keys written into generations the runner saw start empty (written_keys.h); reads of
   // keys it has never seen skip RocksDB. 0 turns it off.
   size_t written_keys_bytes = WrittenKeys::kDefaultBytes;
-  // Bytes of committed rows kept across chunks (row_cache.h), so hot rows are not re-read from RocksDB by every
-  // chunk. 0 turns it off.
-  size_t row_cache_bytes = RowCache::kDefaultBytes;
+  // Bytes of committed rows kept across chunks (row_store.h), so hot rows are not re-read from RocksDB by every
+  // chunk. 0: only the rows of the chunk being folded are held.
+  size_t row_cache_bytes = RowStore::kDefaultBytes;
   // Test hook, called before each commit with the chunk's last seq: returning false drops the chunk
   // uncommitted (as a crash would) and the fold stops with kUnavailable.
   std::function<bool(uint64_t last_seq)> before_commit;
@@ -94,12 +98,14 @@ class Runner {
   struct WakeSignal;
 
   Status CatchUpTo(uint64_t target, const ProgressFn& progress);
-  Result<bool> FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high);
-  Status FoldEvents(Lane lane, std::vector<LaneMember>& members, const std::vector<std::pair<uint64_t, Event>>& events);
+  Result<bool> FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high, size_t chunks);
+  void OpenStates(Lane lane, std::vector<LaneMember>& members, const StateSnapshot* snapshot);
+  Status CommitRound(Lane lane, std::vector<LaneMember>& members, uint64_t last_seq);
   Status SwapCaughtUpRebuilds();
   Status StartRebuildLocked(size_t index);
   void TrackEmptyGeneration(const std::string& view, uint32_t generation);
-  Status Commit(StateWrite& write);
+  Status CommitChunk(StateWrite& write, uint64_t last_seq);
+  Status CommitControl(const StateWrite& write);
   uint64_t SlowestOffset() const;
   void BackgroundLoop();
 
@@ -113,7 +119,7 @@ class Runner {
   std::condition_variable progress_cv_;  // a commit advanced some offset
   std::vector<View> views_;
   WrittenKeys written_;  // used under fold_mu_ only
-  RowCache rows_;        // used under fold_mu_ only
+  RowStore rows_;        // used under fold_mu_ only
   // Shared with the storage's append listener, which may outlive the runner.
   std::shared_ptr<WakeSignal> wake_;
   std::thread thread_;

@@ -1,14 +1,16 @@
 #include "processors/written_keys.h"
 
 #include <algorithm>
-#include <functional>
 
 #include <sys/mman.h>
+
+#include "processors/key_hash.h"
 
 namespace tally {
 namespace {
 
-// splitmix64's finalizer: std::hash's weak bits must not line up with the block index or the probes.
+// splitmix64's finalizer: the probe positions come from a second mix of the key's hash, independent of the bits
+// that chose the block.
 uint64_t Mix(uint64_t h) {
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ULL;
@@ -17,8 +19,6 @@ uint64_t Mix(uint64_t h) {
   h ^= h >> 31;
   return h;
 }
-
-uint64_t HashKey(std::string_view key) { return Mix(std::hash<std::string_view>()(key)); }
 
 // Six 9-bit probe positions inside the block, from a second mix so they are independent of the block index.
 uint64_t Probes(uint64_t hash) { return Mix(hash ^ 0x9e3779b97f4a7c15ULL); }
@@ -55,7 +55,11 @@ const uint64_t* WrittenKeys::Block(uint64_t hash) const {
   return bits_.get() + (((hash & 0xffffffffULL) * blocks_) >> 32) * kBlockWords;
 }
 
-void WrittenKeys::Add(std::string_view key) {
+void WrittenKeys::Add(std::string_view key) { AddHash(HashKey(key)); }
+
+bool WrittenKeys::MayContain(std::string_view key) const { return MayContainHash(HashKey(key)); }
+
+void WrittenKeys::AddHash(uint64_t hash) {
   if (!bits_) return;
   if (keys_ >= capacity_) {
     // Saturated: false positives would climb past ~1 %, so stop vouching altogether (reads go to RocksDB).
@@ -64,15 +68,13 @@ void WrittenKeys::Add(std::string_view key) {
     return;
   }
   ++keys_;
-  const uint64_t hash = HashKey(key);
   uint64_t* block = const_cast<uint64_t*>(Block(hash));
   uint64_t probes = Probes(hash);
   for (int i = 0; i < kProbes; ++i, probes >>= 9) block[(probes & 511) >> 6] |= uint64_t{1} << (probes & 63);
 }
 
-bool WrittenKeys::MayContain(std::string_view key) const {
+bool WrittenKeys::MayContainHash(uint64_t hash) const {
   if (!bits_) return true;
-  const uint64_t hash = HashKey(key);
   const uint64_t* block = Block(hash);
   uint64_t probes = Probes(hash);
   for (int i = 0; i < kProbes; ++i, probes >>= 9) {

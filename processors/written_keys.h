@@ -41,6 +41,9 @@ class WrittenKeys {
   void Add(std::string_view key);
   // False only when the key was never added since its generation was tracked.
   bool MayContain(std::string_view key) const;
+  // The same, for a caller that already has the key's HashKey (key_hash.h).
+  void AddHash(uint64_t hash);
+  bool MayContainHash(uint64_t hash) const;
 
   size_t keys() const { return keys_; }
 

@@ -1,7 +1,7 @@
 // The runner's two caches. The written-keys filter: never a false "absent", it stops vouching when saturated.
-// The row cache: bounded, most recently used kept, follows commits. Folding with them (tiny, so the filter
-// saturates and the cache evicts mid-run, or the default sizes) answers exactly what folding without them does.
-#include "processors/row_cache.h"
+// The row store's clean rows (row_store_test.cc has its unit tests). Folding with them (tiny, so the filter
+// saturates and the store evicts mid-run, or the default sizes) answers exactly what folding without them does.
+#include "processors/row_store.h"
 #include "processors/written_keys.h"
 
 #include <gtest/gtest.h>
@@ -52,43 +52,6 @@ TEST(WrittenKeysTest, SaturationStopsVouchingAndATrackStartsAfresh) {
   EXPECT_EQ(filter.keys(), 0u);
 }
 
-TEST(RowCacheTest, KeepsTheMostRecentlyUsedWithinItsBytes) {
-  RowCache cache(400);  // room for three small entries (each costs its bytes plus a 128-byte overhead)
-  cache.Insert("a", std::string("1"));
-  cache.Insert("b", std::nullopt);
-  cache.Insert("c", std::string("3"));
-  ASSERT_NE(cache.Find("a"), nullptr);  // a is now the most recent; b the least
-  cache.Insert("d", std::string("4"));
-  EXPECT_EQ(cache.Find("b"), nullptr);
-  ASSERT_NE(cache.Find("a"), nullptr);
-  EXPECT_EQ(**cache.Find("a"), "1");
-  ASSERT_NE(cache.Find("d"), nullptr);
-  EXPECT_LE(cache.bytes(), 400u);
-  EXPECT_EQ(cache.entries(), 3u);
-}
-
-TEST(RowCacheTest, FollowsCommitsAndForgetsOnRangeDeletes) {
-  RowCache cache;
-  cache.Insert("k1", std::string("old"));
-  cache.Insert("k2", std::string("gone soon"));
-  StateWrite write;
-  write.puts.emplace_back("k1", "new");
-  write.puts.emplace_back("k3", "never read");
-  write.deletes.push_back("k2");
-  cache.Committed(write);
-  ASSERT_NE(cache.Find("k3"), nullptr) << "committed rows are admitted";
-  EXPECT_EQ(**cache.Find("k3"), "never read");
-  ASSERT_NE(cache.Find("k1"), nullptr);
-  EXPECT_EQ(**cache.Find("k1"), "new");
-  ASSERT_NE(cache.Find("k2"), nullptr);
-  EXPECT_FALSE(cache.Find("k2")->has_value()) << "a committed delete is cached as absent";
-  StateWrite swap;
-  swap.delete_ranges.emplace_back("a", "z");
-  cache.Committed(swap);
-  EXPECT_EQ(cache.Find("k1"), nullptr);
-  EXPECT_EQ(cache.entries(), 0u);
-}
-
 std::vector<std::string> AnswersAfterRebuilds(const std::vector<Event>& events, size_t filter_bytes,
                                               size_t row_cache_bytes) {
   TempDir dir;
@@ -119,8 +82,8 @@ TEST(FoldCachesTest, FoldingWithTheCachesAnswersExactlyAsWithout) {
   std::vector<std::vector<std::string>> with = {
       AnswersAfterRebuilds(events, 512, 0),                          // the filter saturates mid-run
       AnswersAfterRebuilds(events, WrittenKeys::kDefaultBytes, 0),   // the filter alone
-      AnswersAfterRebuilds(events, 0, 4096),                         // a row cache that keeps evicting
-      AnswersAfterRebuilds(events, 0, RowCache::kDefaultBytes),      // the row cache alone
+      AnswersAfterRebuilds(events, 0, 4096),                         // a row store that keeps evicting
+      AnswersAfterRebuilds(events, 0, RowStore::kDefaultBytes),      // the row store alone
       AnswersAfterRebuilds(events, 512, 4096),                       // both, small
   };
   for (size_t v = 0; v < with.size(); ++v) {

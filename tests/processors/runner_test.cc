@@ -1,0 +1,202 @@
+// The runner keeps rows in memory across chunks (row_store.h); a round that is not committed — dropped by the
+// test hook, a state read that failed, a commit that failed — must leave nothing of itself there, so the same
+// runner, folding on, answers exactly what an uninterrupted fold answers. And catching up with several chunks
+// per commit answers the same with fewer commits.
+#include <gtest/gtest.h>
+
+#include "processors/view_keys.h"
+#include "tests/processors/engine_harness.h"
+#include "tests/processors/random_events.h"
+#include "tests/testing/tally_process.h"
+
+namespace tally::testing {
+namespace {
+
+std::vector<std::string> AskAll(const ViewEngine& engine) {
+  std::vector<std::string> answers;
+  for (const std::string& q : RandomStreamQueries()) answers.push_back(q + " => " + RunQueryLine(engine, q));
+  return answers;
+}
+
+std::vector<std::string> ReferenceAnswers(const std::vector<Event>& events) {
+  TempDir dir;
+  auto storage = OpenTestStorage(dir.path());
+  EXPECT_TRUE(storage->AppendAndWait(events).status.ok());
+  auto engine = ViewEngine::Open(storage.get());
+  EXPECT_TRUE(engine.ok());
+  EXPECT_TRUE((*engine)->CatchUp().ok());
+  return AskAll(**engine);
+}
+
+void ExpectSameAnswers(const std::vector<std::string>& actual, const std::vector<std::string>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < actual.size(); ++i) EXPECT_EQ(actual[i], expected[i]);
+}
+
+// A snapshot whose reads fail when the shared countdown reaches zero.
+class FlakySnapshot final : public StateSnapshot {
+ public:
+  FlakySnapshot(std::unique_ptr<StateSnapshot> base, int* reads_left) : base_(std::move(base)), left_(reads_left) {}
+  uint64_t Offset(std::string_view view) const override { return base_->Offset(view); }
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    if (--*left_ == 0) return Status(Code::kUnavailable, "injected read failure");
+    return base_->Get(key);
+  }
+  Status Scan(std::string_view start, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const override {
+    return base_->Scan(start, end, fn);
+  }
+
+ private:
+  std::unique_ptr<StateSnapshot> base_;
+  int* left_;
+};
+
+// Real storage whose state reads and commits fail when told to (a commit that fails writes nothing).
+class FlakyStorage final : public Storage {
+ public:
+  explicit FlakyStorage(std::unique_ptr<Storage> base) : base_(std::move(base)) {}
+  int reads_left = -1;    // the read that brings it to 0 fails
+  int commits_left = -1;  // the commit that brings it to 0 fails
+  int failed_commits = 0;
+
+  void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
+              std::function<void(AppendResult)> done) override {
+    base_->Append(std::move(events), std::move(rejects), std::move(done));
+  }
+  Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
+                   std::function<void(AppendResult)>&& done) override {
+    return base_->TryAppend(std::move(events), std::move(rejects), std::move(done));
+  }
+  uint64_t LogHead() const override { return base_->LogHead(); }
+  void SetAppendListener(std::function<void(uint64_t)> listener) override {
+    base_->SetAppendListener(std::move(listener));
+  }
+  Status ReadEvents(uint64_t from, size_t max, std::vector<std::pair<uint64_t, Event>>* out) override {
+    return base_->ReadEvents(from, max, out);
+  }
+  Result<std::optional<uint64_t>> FindEvent(std::string_view store, std::string_view id) override {
+    return base_->FindEvent(store, id);
+  }
+  Result<QuarantinePage> ReadQuarantine(std::string_view store, size_t limit,
+                                        std::optional<std::string_view> cursor) override {
+    return base_->ReadQuarantine(store, limit, cursor);
+  }
+  std::unique_ptr<StateSnapshot> Snapshot() override {
+    return std::make_unique<FlakySnapshot>(base_->Snapshot(), &reads_left);
+  }
+  Status CommitState(const StateWrite& write) override {
+    if (--commits_left == 0) {
+      ++failed_commits;
+      return Status(Code::kUnavailable, "injected commit failure");
+    }
+    return base_->CommitState(write);
+  }
+  Status Close() override { return base_->Close(); }
+  std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override { return base_->SizesByColumnFamily(); }
+  StorageStats Stats() const override { return base_->Stats(); }
+
+ private:
+  std::unique_ptr<Storage> base_;
+};
+
+// Folds on with one engine until CatchUp succeeds; returns how many attempts failed.
+int CatchUpThroughFailures(ViewEngine& engine, const std::function<void(int)>& before_attempt) {
+  int failures = 0;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    before_attempt(attempt);
+    Status status = engine.CatchUp();
+    if (status.ok()) return failures;
+    EXPECT_EQ(status.code(), Code::kUnavailable) << status.ToString();
+    ++failures;
+  }
+  ADD_FAILURE() << "CatchUp never succeeded";
+  return failures;
+}
+
+TEST(RunnerTest, RoundsDroppedBeforeTheirCommitLeaveNothingBehind) {
+  std::vector<Event> events = RandomEvents(5).Make(1500);
+  std::vector<std::string> expected = ReferenceAnswers(events);
+  TempDir dir;
+  auto storage = OpenTestStorage(dir.path());
+  size_t half = events.size() / 2;
+  ASSERT_TRUE(storage->AppendAndWait({events.begin(), events.begin() + static_cast<ptrdiff_t>(half)}).status.ok());
+  EngineOptions options;
+  options.runner.chunk_events = 37;
+  options.runner.catch_up_chunks = 3;
+  int commits = 0;
+  options.runner.before_commit = [&](uint64_t) { return ++commits % 3 != 0; };  // every third is dropped
+  auto engine = ViewEngine::Open(storage.get(), options);
+  ASSERT_TRUE(engine.ok());
+  int failures = CatchUpThroughFailures(**engine, [](int) {});
+  ASSERT_TRUE((*engine)->Rebuild("all").ok());
+  ASSERT_TRUE(storage->AppendAndWait({events.begin() + static_cast<ptrdiff_t>(half), events.end()}).status.ok());
+  failures += CatchUpThroughFailures(**engine, [](int) {});
+  EXPECT_GT(failures, 10);
+  ExpectSameAnswers(AskAll(**engine), expected);
+}
+
+TEST(RunnerTest, FailedReadsAndCommitsLeaveNothingBehind) {
+  std::vector<Event> events = RandomEvents(6).Make(1500);
+  std::vector<std::string> expected = ReferenceAnswers(events);
+  TempDir dir;
+  FlakyStorage storage(OpenTestStorage(dir.path()));
+  size_t half = events.size() / 2;
+  ASSERT_TRUE(storage.AppendAndWait({events.begin(), events.begin() + static_cast<ptrdiff_t>(half)}).status.ok());
+  EngineOptions options;
+  options.runner.chunk_events = 41;
+  options.runner.written_keys_bytes = 0;  // every miss reads storage, so injected read failures land
+  auto engine = ViewEngine::Open(&storage, options);
+  ASSERT_TRUE(engine.ok());
+  // Alternate: a read fails a few reads into a round, then a commit fails.
+  auto inject = [&](int attempt) {
+    if (attempt % 2 == 0) {
+      storage.reads_left = 50 + attempt % 7;
+      storage.commits_left = -1;
+    } else {
+      storage.reads_left = -1;
+      storage.commits_left = 2 + attempt % 3;
+    }
+  };
+  int failures = CatchUpThroughFailures(**engine, inject);
+  ASSERT_TRUE((*engine)->Rebuild("all").ok());
+  ASSERT_TRUE(storage.AppendAndWait({events.begin() + static_cast<ptrdiff_t>(half), events.end()}).status.ok());
+  failures += CatchUpThroughFailures(**engine, inject);
+  EXPECT_GT(storage.failed_commits, 5);
+  EXPECT_GT(failures, storage.failed_commits);  // some failed on reads
+  storage.reads_left = storage.commits_left = -1;
+  ExpectSameAnswers(AskAll(**engine), expected);
+}
+
+// An offline rebuild folds several chunks per commit; it writes the same state with fewer commits.
+TEST(RunnerTest, CatchingUpWithSeveralChunksPerCommitAnswersTheSame) {
+  std::vector<Event> events = RandomEvents(8).Make(1500);
+  std::vector<std::string> expected = ReferenceAnswers(events);
+  std::vector<int> commits;
+  uint64_t head = 0;
+  for (size_t chunks : {1, 8}) {
+    TempDir dir;
+    auto storage = OpenTestStorage(dir.path());
+    ASSERT_TRUE(storage->AppendAndWait(events).status.ok());
+    head = storage->LogHead();
+    EngineOptions options;
+    options.runner.chunk_events = 50;
+    options.runner.catch_up_chunks = chunks;
+    int count = 0;
+    options.runner.before_commit = [&](uint64_t) { return ++count > 0; };
+    auto engine = ViewEngine::Open(storage.get(), options);
+    ASSERT_TRUE(engine.ok());
+    ASSERT_TRUE((*engine)->CatchUp().ok());
+    ASSERT_TRUE((*engine)->Rebuild("all").ok());
+    count = 0;
+    ASSERT_TRUE((*engine)->CatchUp().ok());
+    commits.push_back(count);
+    ExpectSameAnswers(AskAll(**engine), expected);
+  }
+  ASSERT_GT(head, 1000u);
+  EXPECT_EQ(commits[0], static_cast<int>((head + 49) / 50));   // a commit per chunk of 50 events
+  EXPECT_EQ(commits[1], static_cast<int>((head + 399) / 400));  // ... per 8 chunks
+}
+
+}  // namespace
+}  // namespace tally::testing
