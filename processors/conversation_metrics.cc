@@ -199,14 +199,13 @@ void EventFold::AddToCounter(const std::string& key, uint64_t delta) {
   state_.Put(key, ValueWriter().U64(count + delta).Take());
 }
 
-// The day's whole histogram is one value (conversation_metrics_state.h): the copy FoldState hands out is edited
-// in place and put back.
+// The day's whole histogram is one value (conversation_metrics_state.h), edited in place: through
+// FoldState::Update, a state that holds the row in memory need not copy it for every response.
 void EventFold::AddToHistogram(uint64_t response_ms) {
-  std::string key = HistogramKey(store_, day_);
-  std::optional<std::string> value = state_.Get(key);
-  std::string row = value ? std::move(*value) : std::string();
-  AddToDayHistogram(&row, response_ms);
-  state_.Put(key, std::move(row));
+  state_.Update(HistogramKey(store_, day_), [&](std::optional<std::string>& row) {
+    if (!row) row.emplace();
+    AddToDayHistogram(&*row, response_ms);
+  });
 }
 
 void EventFold::Flush() {
