@@ -96,7 +96,7 @@ RoiConfig DecodeRoiConfig(std::string_view value) {
 
 uint32_t ResponseBucketIndex(uint64_t ms) {
   if (ms < 256) return static_cast<uint32_t>(ms);
-  int width = std::bit_width(ms);  // 9..64
+  int width = std::bit_width(ms);    // 9..64
   uint64_t top = ms >> (width - 8);  // 128..255
   return 256 + static_cast<uint32_t>(width - 9) * 128 + static_cast<uint32_t>(top - 128);
 }
@@ -113,7 +113,7 @@ constexpr size_t kHistogramHeader = 4;
 constexpr size_t kNarrowCell = 16;
 constexpr size_t kWideCell = 24;
 constexpr uint32_t kFirstWideIndex = 256 + 32 * 128;  // from 2^40 ms on, a bucket is wider than 2^32
-constexpr uint64_t kCountUnit = uint64_t{1} << 16;  // a cell's head is index | count << 16
+constexpr uint64_t kCountUnit = uint64_t{1} << 16;    // a cell's head is index | count << 16
 
 template <typename T>
 T Load(const char* p) {
@@ -201,8 +201,8 @@ void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells)
   for (size_t at = kHistogramHeader; at < narrow_end; at += kNarrowCell) {
     uint64_t head = Load<uint64_t>(row.data() + at);
     uint64_t lower = ResponseBucketLowerBound(static_cast<uint32_t>(head & 0xFFFF));
-    cells->push_back({head / kCountUnit, lower + Load<uint32_t>(row.data() + at + 8),
-                      lower + Load<uint32_t>(row.data() + at + 12)});
+    cells->push_back(
+        {head / kCountUnit, lower + Load<uint32_t>(row.data() + at + 8), lower + Load<uint32_t>(row.data() + at + 12)});
   }
   for (size_t at = narrow_end; at < row.size(); at += kWideCell) {
     cells->push_back({Load<uint64_t>(row.data() + at) / kCountUnit, Load<uint64_t>(row.data() + at + 8),

@@ -90,9 +90,9 @@ inline uint64_t ResponseBucket(uint64_t ms) {
 }
 
 // The same buckets numbered densely in ascending order: 0..255 are the exact values, then 128 buckets per power
-// of two (7 424 buckets cover every u64).
+// of two (7 424 buckets cover every u64). ResponseBucketLowerBound(ResponseBucketIndex(ms)) == ResponseBucket(ms).
 uint32_t ResponseBucketIndex(uint64_t ms);
-uint64_t ResponseBucketLowerBound(uint32_t index);  // ResponseBucketLowerBound(ResponseBucketIndex(ms)) == ResponseBucket(ms)
+uint64_t ResponseBucketLowerBound(uint32_t index);
 
 // One histogram bucket: how many response times fell in it, and the smallest and largest of them. A
 // percentile whose rank lands on a bucket's first or last element is then exact; inside the bucket it is
@@ -112,7 +112,10 @@ struct HistogramCell {
 //                                u64 index | count << 16, u32 min - lower bound, u32 max - lower bound
 //   m x 24 bytes, wide cells     the buckets above: u64 index | count << 16, u64 min, u64 max
 // Each section is sorted by bucket index (every narrow index is below every wide one); fields are
-// little-endian like ValueWriter's. The count has 48 bits. A busy day of ~140 buckets takes ~2.2 KB.
+// little-endian like ValueWriter's. The count has 48 bits. A busy loadgen day (~140 buckets) takes ~2.2 KB; a
+// day whose responses fill every bucket from 1 s to 30 days, ~43 KB. (Layout 1 of the view, before
+// Processor::layout_version existed, had one row per bucket: 'r' <day> <bucket lower bound u64>.)
+//
 // Adds one response time to an encoded day histogram (empty or malformed: starts a new one).
 void AddToDayHistogram(std::string* row, uint64_t response_ms);
 // The cells of an encoded day histogram in ascending bucket order, into *cells (cleared first). A malformed

@@ -1,7 +1,7 @@
 // FoldState::Update's default (Get, edit, Put or Delete), which every FoldState without an override uses.
-#include <map>
-
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "processors/processor.h"
 

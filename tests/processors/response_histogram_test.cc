@@ -1,11 +1,11 @@
 // The per-day response-time histogram (conversation_metrics_state.h): one value per day, edited in place by the
 // fold. Checked against brute force: the bucket numbering against ResponseBucket, the encoded cells against a map
 // of every bucket's count/min/max, and daily_metrics' p50/p90 against the sorted response times of each day.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "processors/conversation_metrics_state.h"
 #include "tests/processors/engine_harness.h"
@@ -18,10 +18,14 @@ namespace {
 // than 2^32 ms (from 2^40 ms, ~35 years), which the encoding keeps in a section of their own.
 uint64_t RandomResponse(std::mt19937_64& rng) {
   switch (rng() % 4) {
-    case 0: return rng() % 300;
-    case 1: return 256 + rng() % 1'000'000;
-    case 2: return rng() % 100'000'000;
-    default: return (uint64_t{1} << 40) + rng() % (uint64_t{1} << 41);
+    case 0:
+      return rng() % 300;
+    case 1:
+      return 256 + rng() % 1'000'000;
+    case 2:
+      return rng() % 100'000'000;
+    default:
+      return (uint64_t{1} << 40) + rng() % (uint64_t{1} << 41);
   }
 }
 
@@ -46,7 +50,9 @@ TEST(ResponseHistogramTest, BucketIndexIsDenseAndNamesTheSameBuckets) {
   // Every index names a bucket: its lower bound maps back to it.
   const uint32_t last = ResponseBucketIndex(UINT64_MAX);
   EXPECT_EQ(last, 256u + 56 * 128 - 1);
-  for (uint32_t index = 0; index <= last; ++index) ASSERT_EQ(ResponseBucketIndex(ResponseBucketLowerBound(index)), index);
+  for (uint32_t index = 0; index <= last; ++index) {
+    ASSERT_EQ(ResponseBucketIndex(ResponseBucketLowerBound(index)), index);
+  }
 }
 
 TEST(ResponseHistogramTest, CellsMatchEveryBucketsCountMinAndMax) {
