@@ -152,7 +152,8 @@ TEST_F(ViewLayoutTest, AResetCancelsARebuildAndDropsItsGeneration) {
   {
     EngineOptions options;
     options.runner.chunk_events = 500;
-    int commits_left = 2;  // the rebuild gets two chunks into generation 2, then "crashes"
+    options.runner.catch_up_chunks = 1;  // a commit per chunk, so the hook below counts chunks
+    int commits_left = 2;                // the rebuild gets two chunks into generation 2, then "crashes"
     options.runner.before_commit = [&](uint64_t) { return commits_left-- > 0; };
     auto engine = ViewEngine::Open(storage_.get(), options);
     ASSERT_TRUE(engine.ok());
