@@ -1,17 +1,27 @@
 #include "processors/chunk_state.h"
 
+#include <cstring>
+
 namespace tally {
 
 std::string_view ChunkState::Absolute(std::string_view key) {
-  scratch_.resize(prefix_size_);
-  scratch_.append(key);
-  return scratch_;
+  key_size_ = prefix_size_ + key.size();
+  if (key_.size() < key_size_) key_.resize(key_size_);
+  std::memcpy(key_.data() + prefix_size_, key.data(), key.size());
+  return std::string_view(key_.data(), key_size_);
+}
+
+bool ChunkState::IsLast(std::string_view key) const {
+  return last_ != RowStore::kMissing && key.size() == key_size_ - prefix_size_ &&
+         std::memcmp(key_.data() + prefix_size_, key.data(), key.size()) == 0;
 }
 
 std::optional<std::string> ChunkState::Get(std::string_view key) {
+  if (IsLast(key)) return rows_->Value(last_);
   std::string_view absolute = Absolute(key);
   const uint64_t hash = RowStore::Hash(absolute);
-  if (const std::optional<std::string>* held = rows_->Find(absolute, hash)) return *held;
+  last_ = rows_->Find(absolute, hash);
+  if (last_ != RowStore::kMissing) return rows_->Value(last_);
   std::optional<std::string> value;
   if (written_ == nullptr || written_->MayContainHash(hash)) {
     auto stored = snapshot_->Get(absolute);
@@ -22,14 +32,24 @@ std::optional<std::string> ChunkState::Get(std::string_view key) {
     }
     value = std::move(stored.value());
   }
-  rows_->AddClean(absolute, hash, value);
+  last_ = rows_->AddClean(absolute, hash, value);
   return value;
 }
 
 void ChunkState::Put(std::string_view key, std::string value) {
-  rows_->Put(Absolute(key), std::move(value), written_ != nullptr);
+  if (IsLast(key)) {
+    rows_->PutAt(last_, std::move(value), written_ != nullptr);
+  } else {
+    last_ = rows_->Put(Absolute(key), std::move(value), written_ != nullptr);
+  }
 }
 
-void ChunkState::Delete(std::string_view key) { rows_->Delete(Absolute(key)); }
+void ChunkState::Delete(std::string_view key) {
+  if (IsLast(key)) {
+    rows_->DeleteAt(last_);
+  } else {
+    last_ = rows_->Delete(Absolute(key));
+  }
+}
 
 }  // namespace tally

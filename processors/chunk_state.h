@@ -25,7 +25,7 @@ class ChunkState final : public FoldState {
   // key prefix (view_keys.h). written: the runner's filter when it vouches for this generation, else nullptr;
   // the chunk's puts are then added to it before the commit. snapshot and rows must outlive this object.
   ChunkState(const StateSnapshot* snapshot, RowStore* rows, std::string prefix, WrittenKeys* written)
-      : snapshot_(snapshot), rows_(rows), prefix_size_(prefix.size()), written_(written), scratch_(std::move(prefix)) {}
+      : snapshot_(snapshot), rows_(rows), prefix_size_(prefix.size()), written_(written), key_(std::move(prefix)) {}
 
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string value) override;
@@ -36,12 +36,19 @@ class ChunkState final : public FoldState {
 
  private:
   std::string_view Absolute(std::string_view key);
+  bool IsLast(std::string_view key) const;
 
   const StateSnapshot* snapshot_;
   RowStore* rows_;
   size_t prefix_size_;
   WrittenKeys* written_;
-  std::string scratch_;  // the prefix, then the absolute key of the last access (one buffer, no string per call)
+  // The prefix, then the relative key of the last access: key_[0, key_size_) is its absolute key (one buffer
+  // that only grows, no string per call).
+  std::string key_;
+  size_t key_size_ = 0;
+  // The row of the last access: processors mostly Put the key they just read, which then needs no hashing or
+  // look-up. Valid for the whole chunk (row_store.h: a row used by the chunk stays put).
+  RowStore::Handle last_ = RowStore::kMissing;
   Status status_;
 };
 

@@ -112,14 +112,13 @@ void RowStore::EndChunk() {
   EvictToFit();
 }
 
-const std::optional<std::string>* RowStore::Find(std::string_view key, uint64_t hash) {
+RowStore::Handle RowStore::Find(std::string_view key, uint64_t hash) {
   uint32_t index = Lookup(key, hash);
-  if (index == kNone) return nullptr;
-  Touch(index);
-  return &rows_[index].value;
+  if (index != kNone) Touch(index);
+  return index;
 }
 
-void RowStore::AddClean(std::string_view key, uint64_t hash, std::optional<std::string> value) {
+RowStore::Handle RowStore::AddClean(std::string_view key, uint64_t hash, std::optional<std::string> value) {
   uint32_t index = Insert(key, hash);
   Row& row = rows_[index];
   row.committed = value ? Known::kPresent : Known::kAbsent;
@@ -127,33 +126,55 @@ void RowStore::AddClean(std::string_view key, uint64_t hash, std::optional<std::
   clean_bytes_ += Cost(row);
   LinkFront(index);
   EvictToFit();
+  return index;
 }
 
-RowStore::Row& RowStore::Writable(std::string_view key) {
+void RowStore::MakeDirty(uint32_t index) {
+  Row& row = rows_[index];
+  if (row.dirty) return;
+  clean_bytes_ -= Cost(row);
+  Unlink(index);
+  row.dirty = true;
+  row.chunk = chunk_;
+  dirty_.push_back(index);
+}
+
+RowStore::Handle RowStore::Writable(std::string_view key) {
   uint64_t hash = Hash(key);
   uint32_t index = Lookup(key, hash);
-  if (index == kNone) {
-    index = Insert(key, hash);  // written blind: what is committed is unknown
-  } else if (!rows_[index].dirty) {
-    clean_bytes_ -= Cost(rows_[index]);
-    Unlink(index);
+  if (index != kNone) {
+    MakeDirty(index);
+    return index;
   }
-  Row& row = rows_[index];
-  if (!row.dirty) {
-    row.dirty = true;
-    row.chunk = chunk_;
-    dirty_.push_back(index);
-  }
+  index = Insert(key, hash);  // written blind: what is committed is unknown
+  rows_[index].dirty = true;
+  dirty_.push_back(index);
+  return index;
+}
+
+RowStore::Handle RowStore::Put(std::string_view key, std::string value, bool track) {
+  Handle row = Writable(key);
+  PutAt(row, std::move(value), track);
   return row;
 }
 
-void RowStore::Put(std::string_view key, std::string value, bool track) {
-  Row& row = Writable(key);
+void RowStore::PutAt(Handle index, std::string value, bool track) {
+  MakeDirty(index);
+  Row& row = rows_[index];
   row.value = std::move(value);
   row.track = track;
 }
 
-void RowStore::Delete(std::string_view key) { Writable(key).value.reset(); }
+RowStore::Handle RowStore::Delete(std::string_view key) {
+  Handle row = Writable(key);
+  rows_[row].value.reset();
+  return row;
+}
+
+void RowStore::DeleteAt(Handle index) {
+  MakeDirty(index);
+  rows_[index].value.reset();
+}
 
 // Two passes so the write's puts and deletes each stay in dirty_ order, which Committed walks again. A deletion
 // of a row known to be absent from the committed state changes nothing and is not written.

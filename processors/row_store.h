@@ -44,15 +44,23 @@ class RowStore {
   // AddClean (and to the WrittenKeys filter).
   static uint64_t Hash(std::string_view key) { return HashKey(key); }
 
-  // The row's current value (nullopt inside: absent), or nullptr when the store does not hold `key`. Marks the
-  // row used by this chunk. The pointer is valid until the next non-const call.
-  const std::optional<std::string>* Find(std::string_view key, uint64_t hash);
+  // A row's place in the store, valid until the chunk ends (Committed, Abandon or Clear): a row the chunk has
+  // used is not evicted before that. kMissing: the store does not hold the key.
+  using Handle = uint32_t;
+  static constexpr Handle kMissing = UINT32_MAX;
+
+  // The row of `key`, or kMissing. Marks the row used by this chunk.
+  Handle Find(std::string_view key, uint64_t hash);
+  // The row's current value (nullopt: absent). The reference is valid until the next non-const call.
+  const std::optional<std::string>& Value(Handle row) const { return rows_[row].value; }
   // Records the committed value of a key the store does not hold (just read from storage, or proven absent).
-  void AddClean(std::string_view key, uint64_t hash, std::optional<std::string> value);
-  // Chunk writes. track: the key's generation is vouched for by the runner's WrittenKeys filter, so the key
-  // must be added to it before the commit (TakeDirty does that).
-  void Put(std::string_view key, std::string value, bool track);
-  void Delete(std::string_view key);
+  Handle AddClean(std::string_view key, uint64_t hash, std::optional<std::string> value);
+  // Chunk writes, by key or by a handle from this chunk. track: the key's generation is vouched for by the
+  // runner's WrittenKeys filter, so the key must be added to it before the commit (TakeDirty does that).
+  Handle Put(std::string_view key, std::string value, bool track);
+  void PutAt(Handle row, std::string value, bool track);
+  Handle Delete(std::string_view key);
+  void DeleteAt(Handle row);
 
   // Moves every dirty row that changes the committed state into `write` (keys and values moved, not copied) and
   // adds the tracked puts' keys to `written`. Until Committed or Abandon the store must not be used otherwise.
@@ -90,7 +98,8 @@ class RowStore {
 
   uint32_t Lookup(std::string_view key, uint64_t hash) const;  // row index or kNone
   uint32_t Insert(std::string_view key, uint64_t hash);       // a new row, neither clean nor dirty yet
-  Row& Writable(std::string_view key);
+  Handle Writable(std::string_view key);
+  void MakeDirty(uint32_t index);
   void Erase(uint32_t index);
   void Grow();
   void LinkFront(uint32_t index);

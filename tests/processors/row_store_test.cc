@@ -12,8 +12,10 @@
 namespace tally::testing {
 namespace {
 
+// The held value, or nullptr when the store does not hold the key.
 const std::optional<std::string>* Find(RowStore& store, std::string_view key) {
-  return store.Find(key, RowStore::Hash(key));
+  RowStore::Handle row = store.Find(key, RowStore::Hash(key));
+  return row == RowStore::kMissing ? nullptr : &store.Value(row);
 }
 
 void AddClean(RowStore& store, std::string_view key, std::optional<std::string> value) {
@@ -106,6 +108,24 @@ TEST(RowStoreTest, EvictsTheLeastRecentlyUsedCleanRowsBetweenChunks) {
   store.Abandon();
   EXPECT_EQ(store.rows(), 3u);
   EXPECT_NE(Find(store, "k7"), nullptr);
+}
+
+TEST(RowStoreTest, AHandleStaysValidForTheWholeChunk) {
+  RowStore store(2 * RowBytes("k0", 1));
+  AddClean(store, "k0", std::string("v"));
+  store.Abandon();  // k0 is from an earlier chunk now: evictable, until this chunk uses it
+  RowStore::Handle row = store.Find("k0", RowStore::Hash("k0"));
+  ASSERT_NE(row, RowStore::kMissing);
+  for (int i = 1; i < 2000; ++i) AddClean(store, "k" + std::to_string(i), std::string("v"));  // over budget, grows
+  store.PutAt(row, "written through the handle", false);
+  EXPECT_EQ(**Find(store, "k0"), "written through the handle");
+  StateWrite write;
+  store.TakeDirty(&write, nullptr);
+  ASSERT_EQ(write.puts.size(), 1u);
+  EXPECT_EQ(write.puts[0].first, "k0");
+  store.Committed(write);
+  EXPECT_LE(store.clean_bytes(), 2 * RowBytes("k0", 1)) << "the chunk over, its rows are evicted to the budget";
+  EXPECT_NE(Find(store, "k0"), nullptr) << "committed last: the most recently used";
 }
 
 TEST(RowStoreTest, WithNoBudgetNothingOutlivesItsChunk) {
