@@ -26,6 +26,41 @@ TEST(JsonWriterTest, EscapesQuotesBackslashesAndControlBytes) {
   EXPECT_EQ(Quoted("caf\xc3\xa9 \x7f"), "\"caf\xc3\xa9 \x7f\"");
 }
 
+// The escaper looks at 8 bytes at a time: every byte that needs an escape, at every position of strings of every
+// length around the word size, next to UTF-8 and 0x7f, must come out as the one-byte-at-a-time rule says.
+TEST(JsonWriterTest, EscapesAtEveryPositionAndLength) {
+  auto reference = [](std::string_view in) {
+    std::string out = "\"";
+    for (unsigned char c : in) {
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\b') out += "\\b";
+      else if (c == '\f') out += "\\f";
+      else if (c < 0x20) out += "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 0xF];
+      else out.push_back(static_cast<char>(c));
+    }
+    return out + "\"";
+  };
+  const std::string specials = std::string("\"\\\n\x01\x1f\0", 6);
+  const std::string harmless = "a\x7f\xc3\xa9 ~!#";  // just above and below the escaped ranges
+  for (size_t length = 0; length <= 40; ++length) {
+    std::string base;
+    for (size_t i = 0; i < length; ++i) base.push_back(harmless[i % harmless.size()]);
+    EXPECT_EQ(Quoted(base), reference(base)) << length;
+    for (size_t pos = 0; pos < length; ++pos) {
+      for (char special : specials) {
+        std::string s = base;
+        s[pos] = special;
+        ASSERT_EQ(Quoted(s), reference(s)) << "length " << length << " position " << pos << " byte "
+                                           << static_cast<int>(static_cast<unsigned char>(special));
+      }
+    }
+  }
+}
+
 TEST(JsonWriterTest, DoublesPrintShortestRoundTrip) {
   EXPECT_EQ(FormatDouble(0.1 + 0.2), "0.30000000000000004");
   EXPECT_EQ(FormatDouble(0.3), "0.3");

@@ -75,6 +75,14 @@ TEST(DateTest, ParseAndFormat) {
   EXPECT_EQ(ParseDate("2026-11-20"), DayOf(k2026_11_20));
   EXPECT_EQ(FormatDate(DayOf(k2026_11_20)), "2026-11-20");
   EXPECT_EQ(FormatDate(-1), "1969-12-31");
+  EXPECT_EQ(FormatDate(*ParseDate("0001-01-01")), "0001-01-01");
+  EXPECT_EQ(FormatDate(*ParseDate("9999-12-31")), "9999-12-31");
+  // Every day from 1900 to 2100 prints as a date that parses back to it.
+  for (DayNum day = *ParseDate("1900-01-01"); day <= *ParseDate("2100-12-31"); ++day) {
+    std::string text = FormatDate(day);
+    ASSERT_EQ(text.size(), 10u) << day;
+    ASSERT_EQ(ParseDate(text), day) << text;
+  }
   for (const char* bad : {"2026-11-20T00:00:00Z", "2026-1-20", "2026-11-31", "2023-02-29", "20261120", "",
                           "2026-11-20 "}) {
     EXPECT_FALSE(ParseDate(bad).has_value()) << bad;
