@@ -2,12 +2,17 @@
 //
 // Each view has a serving generation (what queries read) and, during a rebuild, a building generation folded
 // from seq 1 into a fresh key prefix. The runner reads the log in chunks (RunnerOptions::chunk_events), folds
-// each chunk into every view that has not seen it yet in one pass, and commits the chunk's rows together
-// with the new offsets in ONE StateWrite: after a crash it resumes from the committed offsets, so nothing is
-// applied twice or skipped. The live tail and a rebuild (or offline replay) are the same code path; they
-// are just two lanes of views at different offsets, folded in alternating chunks so a rebuild never stalls
-// the live views. When a building generation reaches the serving offset, the same commit swaps the
-// generation pointer and deletes the old generation's range (open query snapshots still see it).
+// each chunk into every view that has not seen it yet in one pass, and commits the round's rows (one chunk,
+// or up to catch_up_chunks for lanes nobody waits on) together with the new offsets in ONE StateWrite: after
+// a crash it resumes from the committed offsets, so nothing is applied twice or skipped. The live tail and a
+// rebuild (or offline replay) are the same code path; they are just two lanes of views at different offsets,
+// folded in alternating rounds so a rebuild never stalls the live views. When a building generation reaches
+// the serving offset, the same commit swaps the generation pointer and deletes the old generation's range
+// (open query snapshots still see it).
+//
+// Rows stay in memory across rounds in one RowStore (row_store.h): the committed rows most recently used
+// (RunnerOptions::row_cache_bytes) and the round's uncommitted ones. A round that does not commit (a failed
+// read or commit, the before_commit hook) erases its uncommitted rows, so the next read goes back to storage.
 //
 // Threading: the public methods are thread-safe. Folding happens on one thread at a time: the background
 // thread (Start) or a caller of CatchUp.
@@ -44,8 +49,8 @@ struct RunnerOptions {
   // Bytes of committed rows kept across chunks (row_store.h), so hot rows are not re-read from RocksDB by every
   // chunk. 0: only the rows of the chunk being folded are held.
   size_t row_cache_bytes = RowStore::kDefaultBytes;
-  // Test hook, called before each commit with the chunk's last seq: returning false drops the chunk
-  // uncommitted (as a crash would) and the fold stops with kUnavailable.
+  // Test hook, called before each commit of folded rows with the round's last seq: returning false drops the
+  // round uncommitted (as a crash would) and the fold stops with kUnavailable.
   std::function<bool(uint64_t last_seq)> before_commit;
 };
 
