@@ -4,6 +4,7 @@
 // (a *dirty* row). A processor's Get/Put/Delete (through ChunkState) is one hash look-up here; only a row the
 // store does not hold is read from storage. There is no second per-chunk map and no copy into a cache after the
 // commit: the dirty rows' keys and values are moved into the chunk's StateWrite and back once it committed.
+// A "chunk" here is whatever the runner commits at once: one round, of one or more log chunks.
 //
 // Exactness: a clean row always equals the committed state (nothing but the runner writes view state). A dirty
 // row is ahead of it until its chunk commits; if the chunk is dropped or its commit fails, Abandon erases every
@@ -13,7 +14,8 @@
 // Memory: clean rows cost their key and value bytes plus kRowOverhead each; beyond `clean_bytes` (default
 // 32 MiB) the least recently used clean rows are evicted, at chunk granularity: a row used by the chunk being
 // folded is never evicted before that chunk ends, so the store holds at most max(clean_bytes, one chunk's
-// rows). Dirty rows are bounded by one chunk. With clean_bytes 0 nothing survives its chunk.
+// rows). Dirty rows are bounded by one chunk. With clean_bytes 0 nothing survives its chunk. The array of row
+// records (~100 bytes each, keys and values apart) and the hash table keep their high-water size until Clear.
 //
 // Threading: none; the runner uses it under its fold mutex only.
 #pragma once
