@@ -198,5 +198,40 @@ TEST(RunnerTest, CatchingUpWithSeveralChunksPerCommitAnswersTheSame) {
   EXPECT_EQ(commits[1], static_cast<int>((head + 399) / 400));  // ... per 8 chunks
 }
 
+// While the live edge has events to fold, a rebuild commits each chunk, so the edge never waits behind a long
+// round; once the edge is idle, the rebuild folds catch_up_chunks chunks per commit.
+TEST(RunnerTest, RebuildRoundsStayOneChunkWhileTheLiveEdgeHasEvents) {
+  std::vector<Event> events = RandomEvents(11).Make(1300);
+  TempDir dir;
+  auto storage = OpenTestStorage(dir.path());
+  ASSERT_TRUE(storage->AppendAndWait({events.begin(), events.begin() + 1000}).status.ok());
+  const uint64_t first_head = storage->LogHead();
+  EngineOptions options;
+  options.runner.chunk_events = 50;
+  options.runner.catch_up_chunks = 8;
+  std::vector<uint64_t> commits;  // last seq of each round's commit, in order
+  options.runner.before_commit = [&](uint64_t last_seq) {
+    commits.push_back(last_seq);
+    return true;
+  };
+  auto engine = ViewEngine::Open(storage.get(), options);
+  ASSERT_TRUE(engine.ok());
+  ASSERT_TRUE((*engine)->CatchUp().ok());
+  ASSERT_TRUE((*engine)->Rebuild("all").ok());
+  ASSERT_TRUE(storage->AppendAndWait({events.begin() + 1000, events.end()}).status.ok());
+  const uint64_t head = storage->LogHead();
+  ASSERT_GT(head - first_head, 100u);
+  commits.clear();
+  ASSERT_TRUE((*engine)->CatchUp().ok());
+  // Each round: the live edge's chunk (if it has events), then the rebuild's round.
+  std::vector<uint64_t> expected;
+  for (uint64_t live = first_head, building = 0; building < head;) {
+    const bool live_busy = live < head;
+    if (live_busy) expected.push_back(live = std::min(live + 50, head));
+    expected.push_back(building = std::min(building + (live_busy ? 50 : 400), head));
+  }
+  EXPECT_EQ(commits, expected);
+}
+
 }  // namespace
 }  // namespace tally::testing
