@@ -16,24 +16,39 @@ bool ChunkState::IsLast(std::string_view key) const {
          std::memcmp(key_.data() + prefix_size_, key.data(), key.size()) == 0;
 }
 
-std::optional<std::string> ChunkState::Get(std::string_view key) {
-  if (IsLast(key)) return rows_->Value(last_);
+RowStore::Handle ChunkState::Load(std::string_view key) {
+  if (IsLast(key)) return last_;
   std::string_view absolute = Absolute(key);
   const uint64_t hash = RowStore::Hash(absolute);
   last_ = rows_->Find(absolute, hash);
-  if (last_ != RowStore::kMissing) return rows_->Value(last_);
+  if (last_ != RowStore::kMissing) return last_;
   std::optional<std::string> value;
   if (written_ == nullptr || written_->MayContainHash(hash)) {
     auto stored = snapshot_->Get(absolute);
     if (!stored.ok()) {
       // Not kept: the store holds only what is known to be committed. The chunk will be abandoned.
       if (status_.ok()) status_ = stored.status();
-      return std::nullopt;
+      return RowStore::kMissing;
     }
     value = std::move(stored.value());
   }
-  last_ = rows_->AddClean(absolute, hash, value);
-  return value;
+  last_ = rows_->AddClean(absolute, hash, std::move(value));
+  return last_;
+}
+
+std::optional<std::string> ChunkState::Get(std::string_view key) {
+  RowStore::Handle row = Load(key);
+  if (row == RowStore::kMissing) return std::nullopt;
+  return rows_->Value(row);
+}
+
+void ChunkState::Update(std::string_view key, const std::function<void(std::optional<std::string>&)>& edit) {
+  RowStore::Handle row = Load(key);
+  if (row == RowStore::kMissing) {
+    FoldState::Update(key, edit);  // the read failed: the chunk is abandoned anyway
+    return;
+  }
+  edit(rows_->Edit(row, written_ != nullptr));
 }
 
 void ChunkState::Put(std::string_view key, std::string value) {

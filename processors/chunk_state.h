@@ -7,6 +7,7 @@
 // Threading: owned and used by the runner thread only.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,8 @@ class ChunkState final : public FoldState {
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string value) override;
   void Delete(std::string_view key) override;
+  // In place: edit changes the store's own copy of the row, so a large row is never copied.
+  void Update(std::string_view key, const std::function<void(std::optional<std::string>&)>& edit) override;
 
   // The first storage error a read hit (the chunk must then not be committed).
   const Status& status() const { return status_; }
@@ -37,6 +40,8 @@ class ChunkState final : public FoldState {
  private:
   std::string_view Absolute(std::string_view key);
   bool IsLast(std::string_view key) const;
+  // The row of `key`, read from storage if the store does not hold it; kMissing when that read failed.
+  RowStore::Handle Load(std::string_view key);
 
   const StateSnapshot* snapshot_;
   RowStore* rows_;

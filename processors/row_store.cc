@@ -171,6 +171,12 @@ RowStore::Handle RowStore::Delete(std::string_view key) {
   return row;
 }
 
+std::optional<std::string>& RowStore::Edit(Handle index, bool track) {
+  MakeDirty(index);
+  rows_[index].track = track;
+  return rows_[index].value;
+}
+
 void RowStore::DeleteAt(Handle index) {
   MakeDirty(index);
   rows_[index].value.reset();

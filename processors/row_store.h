@@ -63,6 +63,8 @@ class RowStore {
   void PutAt(Handle row, std::string value, bool track);
   Handle Delete(std::string_view key);
   void DeleteAt(Handle row);
+  // The row's value, to be changed in place by the caller before any other call (nullopt left: a deletion).
+  std::optional<std::string>& Edit(Handle row, bool track);
 
   // Moves every dirty row that changes the committed state into `write` (keys and values moved, not copied) and
   // adds the tracked puts' keys to `written`. Until Committed or Abandon the store must not be used otherwise.

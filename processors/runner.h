@@ -42,7 +42,7 @@ struct RunnerOptions {
   // Chunks a rebuild, or a view behind the live edge, folds per commit while the live edge has nothing to fold
   // (replay, an idle server). Fewer commits write fewer rows; the cost is up to this many chunks' rows held
   // dirty in memory (row_store.h) and a Rebuild request waiting that long. 1: commit every chunk.
-  size_t catch_up_chunks = 1;
+  size_t catch_up_chunks = 8;
   // Bytes of the filter of keys written into generations the runner saw start empty (written_keys.h); reads of
   // keys it has never seen skip RocksDB. 0 turns it off.
   size_t written_keys_bytes = WrittenKeys::kDefaultBytes;

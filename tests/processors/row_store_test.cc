@@ -128,6 +128,27 @@ TEST(RowStoreTest, AHandleStaysValidForTheWholeChunk) {
   EXPECT_NE(Find(store, "k0"), nullptr) << "committed last: the most recently used";
 }
 
+TEST(RowStoreTest, EditChangesTheHeldRowInPlace) {
+  RowStore store;
+  AddClean(store, "big", std::string(1000, 'a'));
+  AddClean(store, "gone", std::string("g"));
+  RowStore::Handle big = store.Find("big", RowStore::Hash("big"));
+  const char* buffer = store.Value(big)->data();
+  std::optional<std::string>& value = store.Edit(big, false);
+  (*value)[0] = 'b';
+  EXPECT_EQ(value->data(), buffer) << "the row's own buffer, not a copy";
+  store.Edit(store.Find("gone", RowStore::Hash("gone")), false).reset();
+  EXPECT_EQ(store.dirty_rows(), 2u);
+  StateWrite write;
+  store.TakeDirty(&write, nullptr);
+  ASSERT_EQ(write.puts.size(), 1u);
+  EXPECT_EQ(write.puts[0].second, "b" + std::string(999, 'a'));
+  EXPECT_EQ(write.deletes, std::vector<std::string>{"gone"});
+  store.Committed(write);
+  EXPECT_EQ((*Find(store, "big"))->front(), 'b');
+  EXPECT_FALSE(Find(store, "gone")->has_value());
+}
+
 TEST(RowStoreTest, WithNoBudgetNothingOutlivesItsChunk) {
   RowStore store(0);
   AddClean(store, "read", std::string("r"));
