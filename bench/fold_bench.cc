@@ -65,10 +65,10 @@ const bool kRegistered = [] {
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("BM_Replay/all", [](benchmark::State& s) { ReplayView(s, "all"); })
-      ->Args({1024, 0})
-      ->Args({4096, 0})
-      ->Args({16384, 0})
-      ->Args({65536, 0})
+      ->Args({1024, 1})
+      ->Args({4096, 1})
+      ->Args({16384, 1})
+      ->Args({65536, 1})
       ->Args({4096, 4})
       ->Args({4096, 8})
       ->Args({4096, 16})
