@@ -121,12 +121,15 @@ Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
     // its own chunks instead of holding the others back.
     uint64_t edge = 0;
     for (const View& view : views_) edge = std::max(edge, view.serving_offset);
-    auto live = FoldRound(Lane::kLive, target, edge, UINT64_MAX, 1);
+    // A round folds up to catch_up_chunks chunks and commits them once: fewer commits write fewer rows (a row
+    // changed by several chunks is written once). The live edge stops at the head as of this call, so at the
+    // edge a round is the few events that arrived; only an edge behind by more than a chunk (a burst, full-speed
+    // ingest) folds longer rounds — which is what lets it catch up. While the edge has events, the lanes
+    // nobody waits on (laggards, a rebuild) fold one chunk per round, so the edge never waits behind them.
+    const size_t most = std::max<size_t>(1, options_.catch_up_chunks);
+    auto live = FoldRound(Lane::kLive, target, edge, UINT64_MAX, most);
     if (!live.ok()) return live.status();
-    // Lanes nobody waits on commit every catch_up_chunks chunks while the edge is idle: fewer commits write
-    // fewer rows (a row changed by several chunks is written once). While events arrive, every lane commits
-    // each chunk, so the edge never waits behind a long round.
-    const size_t chunks = live.value() ? 1 : std::max<size_t>(1, options_.catch_up_chunks);
+    const size_t chunks = live.value() ? 1 : most;
     auto laggards = FoldRound(Lane::kLive, target, 0, edge, chunks);
     if (!laggards.ok()) return laggards.status();
     auto building = FoldRound(Lane::kBuilding, target, 0, UINT64_MAX, chunks);

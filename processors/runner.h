@@ -2,8 +2,8 @@
 //
 // Each view has a serving generation (what queries read) and, during a rebuild, a building generation folded
 // from seq 1 into a fresh key prefix. The runner reads the log in chunks (RunnerOptions::chunk_events), folds
-// each chunk into every view that has not seen it yet in one pass, and commits the round's rows (one chunk,
-// or up to catch_up_chunks for lanes nobody waits on) together with the new offsets in ONE StateWrite: after
+// each chunk into every view that has not seen it yet in one pass, and commits the round's rows (up to
+// RunnerOptions::catch_up_chunks chunks) together with the new offsets in ONE StateWrite: after
 // a crash it resumes from the committed offsets, so nothing is applied twice or skipped. The live tail and a
 // rebuild (or offline replay) are the same code path; they are just two lanes of views at different offsets,
 // folded in alternating rounds so a rebuild never stalls the live views. When a building generation reaches
@@ -39,9 +39,11 @@ namespace tally {
 
 struct RunnerOptions {
   size_t chunk_events = 4096;
-  // Chunks a rebuild, or a view behind the live edge, folds per commit while the live edge has nothing to fold
-  // (replay, an idle server). Fewer commits write fewer rows; the cost is up to this many chunks' rows held
-  // dirty in memory (row_store.h) and a Rebuild request waiting that long. 1: commit every chunk.
+  // Chunks folded per commit at most: by the live edge when it is behind the head (full-speed ingest), and by a
+  // rebuild or a view behind the live edge while the edge has nothing to fold (replay, an idle server; while
+  // it has, they commit every chunk). Fewer commits write fewer rows; the cost is up to this many chunks' rows
+  // held dirty in memory (row_store.h), and answers and a Rebuild request waiting that long. 1: commit every
+  // chunk.
   size_t catch_up_chunks = 8;
   // Bytes of the filter of keys written into generations the runner saw start empty (written_keys.h); reads of
   // keys it has never seen skip RocksDB. 0 turns it off.
