@@ -210,12 +210,11 @@ std::string LagSampler::last_error() const {
   return last_error_;
 }
 
-LagSummary LagSampler::Summarize(Clock::time_point load_end) const {
-  std::lock_guard<std::mutex> lock(mu_);
+LagSummary SummarizeLag(const std::vector<StatusSample>& samples, Clock::time_point load_end) {
   LagSummary summary;
-  summary.samples = samples_.size();
+  summary.samples = samples.size();
   std::vector<double> lags;
-  for (const StatusSample& s : samples_) {
+  for (const StatusSample& s : samples) {
     if (s.at > load_end && !summary.catch_up_s && s.min_offset >= s.log_head) {
       summary.catch_up_s = std::chrono::duration<double>(s.at - load_end).count();
     }
@@ -223,10 +222,11 @@ LagSummary LagSampler::Summarize(Clock::time_point load_end) const {
     double lag_s = 0;
     if (s.min_offset < s.log_head) {
       summary.max_lag_events = std::max(summary.max_lag_events, s.log_head - s.min_offset);
-      // The earliest sample whose head had reached this offset (s itself at the latest, as its head is above).
+      // The first sample whose head was past this offset (s itself at the latest); the one before it is the
+      // last that saw the head at or below it, when the view still had every event.
       size_t j = 0;
-      while (samples_[j].log_head < s.min_offset) ++j;
-      lag_s = std::chrono::duration<double>(s.at - samples_[j].at).count();
+      while (samples[j].log_head <= s.min_offset) ++j;
+      lag_s = std::chrono::duration<double>(s.at - samples[j == 0 ? 0 : j - 1].at).count();
     }
     lags.push_back(lag_s);
     summary.max_lag_s = std::max(summary.max_lag_s, lag_s);
@@ -236,6 +236,11 @@ LagSummary LagSampler::Summarize(Clock::time_point load_end) const {
     summary.p99_lag_s = lags[std::min(lags.size() - 1, (lags.size() * 99 + 99) / 100 - 1)];
   }
   return summary;
+}
+
+LagSummary LagSampler::Summarize(Clock::time_point load_end) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return SummarizeLag(samples_, load_end);
 }
 
 }  // namespace tally::tools

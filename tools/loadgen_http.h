@@ -2,9 +2,10 @@
 // samples into lag in events and in seconds.
 //
 // Lag in seconds is measured, not estimated from a rate: a sample's slowest view offset is compared with the
-// log heads seen in earlier samples, and its lag is how long ago the head first reached that offset. The
-// resolution is the poll interval (an upper bound: a view that caught up between two polls counts as lagging
-// until the first of them).
+// log heads seen in earlier samples, and its lag is how long ago the head was last seen at or below that
+// offset — the view has held everything since then and has missed events appended after it. Time the head
+// stood still (before the load started, while loadgen encodes its batches) is not lag. The resolution is the
+// poll interval, rounded up: the missed events arrived at most one interval after that sample.
 #pragma once
 
 #include <atomic>
@@ -42,6 +43,9 @@ struct LagSummary {
   // Seconds from `load_end` until the first sample with every view at the head; nullopt if never seen.
   std::optional<double> catch_up_s;
 };
+
+// The summary of samples in poll order (heads never decrease); samples after `load_end` only give catch_up_s.
+LagSummary SummarizeLag(const std::vector<StatusSample>& samples, std::chrono::steady_clock::time_point load_end);
 
 class LagSampler {
  public:
