@@ -18,9 +18,10 @@ namespace keys = storage_keys;
 // Memory is one budget that does not grow with the log: the block cache holds data blocks AND every SST's
 // index and filter partitions (otherwise those grow with the data: ~25 MB of dedup filters per 20 M events),
 // and the memtables of all CFs are charged to the same cache through one WriteBufferManager, which flushes
-// the largest memtable when their sum passes kMemtableBudget.
-constexpr size_t kCacheBytes = 256 << 20;
-constexpr size_t kMemtableBudget = 128 << 20;
+// the largest memtable when their sum passes kMemtableBudget. Sized for the 512 MiB resident target under
+// full-speed ingest into 10 000 stores (256/128 MiB gave a 509-555 MiB peak there; docs/performance.md, "Memory").
+constexpr size_t kCacheBytes = 192 << 20;
+constexpr size_t kMemtableBudget = 96 << 20;
 
 // Every CF shares one block cache; point-lookup CFs get whole-key bloom filters (SST and memtable) so the
 // common "never seen" answer costs no disk read.
