@@ -1,9 +1,9 @@
 #include "processors/runner.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <memory>
-
-#include <spdlog/spdlog.h>
 
 #include "processors/chunk_state.h"
 #include "processors/view_keys.h"

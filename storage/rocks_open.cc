@@ -105,8 +105,8 @@ Result<uint64_t> CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
   return head;
 }
 
-const std::vector<std::string_view> kOurCfs = {keys::kEventsCf, keys::kDedupCf, keys::kQuarantineCf,
-                                               keys::kStateCf, keys::kMetaCf};
+const std::vector<std::string_view> kOurCfs = {keys::kEventsCf, keys::kDedupCf, keys::kQuarantineCf, keys::kStateCf,
+                                               keys::kMetaCf};
 
 }  // namespace
 

@@ -195,7 +195,7 @@ TEST(RunnerTest, CatchingUpWithSeveralChunksPerCommitAnswersTheSame) {
     ExpectSameAnswers(AskAll(**engine), expected);
   }
   ASSERT_GT(head, 1000u);
-  EXPECT_EQ(commits[0], static_cast<int>((head + 49) / 50));   // a commit per chunk of 50 events
+  EXPECT_EQ(commits[0], static_cast<int>((head + 49) / 50));    // a commit per chunk of 50 events
   EXPECT_EQ(commits[1], static_cast<int>((head + 399) / 400));  // ... per 8 chunks
 }
 
