@@ -125,11 +125,12 @@ Status Runner::CatchUpTo(uint64_t target, const ProgressFn& progress) {
     // changed by several chunks is written once). The live edge stops at the head as of this call, so at the
     // edge a round is the few events that arrived; only an edge behind by more than a chunk (a burst, full-speed
     // ingest) folds longer rounds — which is what lets it catch up. While the edge has events, the lanes
-    // nobody waits on (laggards, a rebuild) fold one chunk per round, so the edge never waits behind them.
+    // nobody waits on (laggards, a rebuild) fold as many chunks per round as the edge just did: the edge never
+    // waits behind more than its own round, and a rebuild keeps half the fold while the edge is busy.
     const size_t most = std::max<size_t>(1, options_.catch_up_chunks);
     auto live = FoldRound(Lane::kLive, target, edge, UINT64_MAX, most);
     if (!live.ok()) return live.status();
-    const size_t chunks = live.value() ? 1 : most;
+    const size_t chunks = live.value() != 0 ? live.value() : most;
     auto laggards = FoldRound(Lane::kLive, target, 0, edge, chunks);
     if (!laggards.ok()) return laggards.status();
     auto building = FoldRound(Lane::kBuilding, target, 0, UINT64_MAX, chunks);
@@ -153,8 +154,8 @@ uint64_t Runner::SlowestOffset() const {
 }
 
 // Folds up to `chunks` chunks of the log into the lane's views whose offset is in [low, high) and behind target,
-// and commits them once. Returns whether there was anything to fold.
-Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high, size_t chunks) {
+// and commits them once. Returns how many chunks it folded (0: nothing to fold).
+Result<size_t> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high, size_t chunks) {
   std::vector<LaneMember> members;
   uint64_t from = UINT64_MAX;
   for (size_t i = 0; i < views_.size(); ++i) {
@@ -165,12 +166,13 @@ Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_
     members.push_back(LaneMember{i, offset, nullptr});
     from = std::min(from, offset + 1);
   }
-  if (members.empty()) return false;
+  if (members.empty()) return size_t{0};
   // One snapshot for the whole round: nothing is committed until its end.
   auto snapshot = storage_->Snapshot();
   OpenStates(lane, members, snapshot.get());
   std::vector<std::pair<uint64_t, Event>> events;
   uint64_t last_seq = 0;
+  size_t folded = 0;
   for (size_t chunk = 0; chunk < chunks; ++chunk) {
     Status read = storage_->ReadEvents(from, options_.chunk_events, &events);
     if (read.ok() && events.empty() && chunk == 0) {
@@ -188,10 +190,11 @@ Result<bool> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_
     }
     last_seq = events.back().first;
     from = last_seq + 1;
+    ++folded;
     if (last_seq >= target || events.size() < options_.chunk_events) break;
   }
   if (Status committed = CommitRound(lane, members, last_seq); !committed.ok()) return committed;
-  return true;
+  return folded;
 }
 
 void Runner::OpenStates(Lane lane, std::vector<LaneMember>& members, const StateSnapshot* snapshot) {

@@ -41,7 +41,7 @@ struct RunnerOptions {
   size_t chunk_events = 4096;
   // Chunks folded per commit at most: by the live edge when it is behind the head (full-speed ingest), and by a
   // rebuild or a view behind the live edge while the edge has nothing to fold (replay, an idle server; while
-  // it has, they commit every chunk). Fewer commits write fewer rows; the cost is up to this many chunks' rows
+  // it has, they fold as many per commit as the edge's last round did). Fewer commits write fewer rows; the cost is up to this many chunks' rows
   // held dirty in memory (row_store.h), and answers and a Rebuild request waiting that long. 1: commit every
   // chunk.
   size_t catch_up_chunks = 8;
@@ -105,7 +105,7 @@ class Runner {
   struct WakeSignal;
 
   Status CatchUpTo(uint64_t target, const ProgressFn& progress);
-  Result<bool> FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high, size_t chunks);
+  Result<size_t> FoldRound(Lane lane, uint64_t target, uint64_t low, uint64_t high, size_t chunks);
   void OpenStates(Lane lane, std::vector<LaneMember>& members, const StateSnapshot* snapshot);
   Status CommitRound(Lane lane, std::vector<LaneMember>& members, uint64_t last_seq);
   Status SwapCaughtUpRebuilds();

@@ -199,10 +199,10 @@ TEST(RunnerTest, CatchingUpWithSeveralChunksPerCommitAnswersTheSame) {
   EXPECT_EQ(commits[1], static_cast<int>((head + 399) / 400));  // ... per 8 chunks
 }
 
-// While the live edge has events to fold, a rebuild commits each chunk, so the edge never waits behind a long
-// round; once the edge is idle, the rebuild folds catch_up_chunks chunks per commit. The edge itself, when it
-// is more than a chunk behind, folds up to catch_up_chunks per commit too.
-TEST(RunnerTest, RebuildRoundsStayOneChunkWhileTheLiveEdgeHasEvents) {
+// While the live edge has events to fold, a rebuild folds as many chunks per commit as the edge's round just did
+// (the edge, more than a chunk behind, folds up to catch_up_chunks), so the edge never waits behind more than
+// its own round and the rebuild keeps its share; once the edge is idle, the rebuild folds catch_up_chunks.
+TEST(RunnerTest, RebuildRoundsMatchTheLiveEdgesWhileItHasEvents) {
   std::vector<Event> events = RandomEvents(11).Make(2000);
   TempDir dir;
   auto storage = OpenTestStorage(dir.path());
@@ -225,12 +225,16 @@ TEST(RunnerTest, RebuildRoundsStayOneChunkWhileTheLiveEdgeHasEvents) {
   ASSERT_GT(head - first_head, 800u);  // the edge needs more than two rounds
   commits.clear();
   ASSERT_TRUE((*engine)->CatchUp().ok());
-  // Each round: the live edge's chunk (if it has events), then the rebuild's round.
+  // Each round: the live edge's round (if it has events), then the rebuild's round.
   std::vector<uint64_t> expected;
   for (uint64_t live = first_head, building = 0; building < head;) {
-    const bool live_busy = live < head;
-    if (live_busy) expected.push_back(live = std::min(live + 400, head));
-    expected.push_back(building = std::min(building + (live_busy ? 50 : 400), head));
+    uint64_t chunks = 8;  // the edge idle
+    if (live < head) {
+      const uint64_t next = std::min(live + 400, head);
+      chunks = (next - live + 49) / 50;  // the edge's round: up to 8 chunks of 50
+      expected.push_back(live = next);
+    }
+    expected.push_back(building = std::min(building + 50 * chunks, head));
   }
   EXPECT_EQ(commits, expected);
 }
