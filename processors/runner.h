@@ -41,9 +41,9 @@ struct RunnerOptions {
   size_t chunk_events = 4096;
   // Chunks folded per commit at most: by the live edge when it is behind the head (full-speed ingest), and by a
   // rebuild or a view behind the live edge while the edge has nothing to fold (replay, an idle server; while
-  // it has, they fold as many per commit as the edge's last round did). Fewer commits write fewer rows; the cost is up to this many chunks' rows
-  // held dirty in memory (row_store.h), and answers and a Rebuild request waiting that long. 1: commit every
-  // chunk.
+  // it has, they fold as many per commit as the edge's last round did). Fewer commits write fewer rows; the
+  // cost is up to this many chunks' rows held dirty in memory (row_store.h), and answers and a Rebuild request
+  // waiting that long. 1: commit every chunk.
   size_t catch_up_chunks = 8;
   // Bytes of the filter of keys written into generations the runner saw start empty (written_keys.h); reads of
   // keys it has never seen skip RocksDB. 0 turns it off.
