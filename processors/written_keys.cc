@@ -1,8 +1,8 @@
 #include "processors/written_keys.h"
 
-#include <algorithm>
-
 #include <sys/mman.h>
+
+#include <algorithm>
 
 #include "processors/key_hash.h"
 
@@ -36,6 +36,10 @@ void WrittenKeys::Track(std::string_view prefix) {
     const size_t bytes = blocks_ * kBlockWords * sizeof(uint64_t);
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return;  // no memory: vouch for nothing
+    // Keys land in random blocks, so every page is touched within the first few thousand keys: ask for 2 MiB
+    // pages. On a virtual machine each 4 KiB page fault (a read maps the zero page, the first write copies it)
+    // cost ~30 µs; 4 KiB pages made 5 % of a replay's CPU. Advice only: without THP it changes nothing.
+    madvise(p, bytes, MADV_HUGEPAGE);
     bits_ = std::unique_ptr<uint64_t[], Unmap>(static_cast<uint64_t*>(p), Unmap{bytes});
     keys_ = 0;
   }

@@ -10,9 +10,10 @@
 // "absent". Deleted keys stay in the filter for the same reason. Generations of an earlier process, and every
 // generation once the filter is saturated, are simply not tracked: their reads go to RocksDB as before.
 //
-// Memory: `bytes` (default 16 MiB), mapped zeroed while a generation is tracked (untouched pages cost no RSS); one 512-bit
-// block per key, 6 bits set. After bytes * 8 / 10 keys (false positives would pass ~1 %) it stops vouching for
-// every generation; once nothing is tracked, the next tracked generation starts from an empty filter.
+// Memory: `bytes` (default 16 MiB), mapped zeroed while a generation is tracked, in 2 MiB pages where the kernel
+// allows (random keys touch every page at once anyway); one 512-bit block per key, 6 bits set. After
+// bytes * 8 / 10 keys (false positives would pass ~1 %) it stops vouching for every generation; once nothing is
+// tracked, the next tracked generation starts from an empty filter.
 //
 // Threading: none; the runner uses it under its fold mutex only.
 #pragma once
