@@ -173,8 +173,10 @@ Result<size_t> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint6
   std::vector<std::pair<uint64_t, Event>> events;
   uint64_t last_seq = 0;
   size_t folded = 0;
+  // One cursor for the round: its chunks are read as one scan, not one seek and read-ahead each.
+  std::unique_ptr<LogCursor> log = storage_->ReadLog(from);
   for (size_t chunk = 0; chunk < chunks; ++chunk) {
-    Status read = storage_->ReadEvents(from, options_.chunk_events, &events);
+    Status read = log->Read(options_.chunk_events, &events);
     if (read.ok() && events.empty() && chunk == 0) {
       read = Status(Code::kInternal, "log has no event at seq " + std::to_string(from));
     }
@@ -189,7 +191,6 @@ Result<size_t> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint6
       }
     }
     last_seq = events.back().first;
-    from = last_seq + 1;
     ++folded;
     if (last_seq >= target || events.size() < options_.chunk_events) break;
   }

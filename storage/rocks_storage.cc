@@ -112,39 +112,66 @@ Status RocksStorage::TryAppend(std::vector<Event>&& events, std::vector<Quaranti
   return Status::Ok();
 }
 
-void RocksStorage::SetAppendListener(std::function<void(uint64_t head)> listener) {
-  listener_ = std::move(listener);
-}
+void RocksStorage::SetAppendListener(std::function<void(uint64_t head)> listener) { listener_ = std::move(listener); }
 
 // --- Reads -------------------------------------------------------------------------------------------------
+
+namespace {
+
+// One iterator over the events CF for the cursor's life, bounded by the head at its creation: only events whose
+// group commit completed. A log scan reads each block once, so it stays out of the block cache the view
+// state's reads need, and reads ahead in large steps (a replay walks the whole log in order).
+class RocksLogCursor final : public LogCursor {
+ public:
+  RocksLogCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events, uint64_t from, uint64_t head) {
+    keys::EncodeSeq(std::max<uint64_t>(from, 1), lower_);
+    keys::EncodeSeq(head + 1, upper_);
+    if (std::max<uint64_t>(from, 1) > head) return;  // nothing to read: no iterator at all
+    upper_slice_ = rocksdb::Slice(upper_, sizeof upper_);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice_;
+    ro.fill_cache = false;
+    ro.readahead_size = 2 << 20;
+    it_.reset(db->NewIterator(ro, events));
+    it_->Seek(rocksdb::Slice(lower_, sizeof lower_));
+  }
+
+  Status Read(size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) override {
+    out->clear();
+    if (!it_) return Status::Ok();
+    for (; it_->Valid() && out->size() < max_events; it_->Next()) {
+      const uint64_t seq = GetBigEndian64(it_->key().ToStringView());
+      Result<Event> event = DecodeStoredEvent(it_->value().ToStringView());
+      if (!event.ok()) {
+        return Status(Code::kCorruption, "event " + std::to_string(seq) + ": " + event.status().message());
+      }
+      out->emplace_back(seq, std::move(event).value());
+    }
+    return FromRocks(it_->status(), "read events");
+  }
+
+ private:
+  char lower_[8];
+  char upper_[8];
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+}  // namespace
+
+std::unique_ptr<LogCursor> RocksStorage::ReadLog(uint64_t from) {
+  if (!db_) return Storage::ReadLog(from);  // its reads answer "closed"
+  return std::make_unique<RocksLogCursor>(db_.get(), events_, from, LogHead());
+}
 
 Status RocksStorage::ReadEvents(uint64_t from, size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) {
   out->clear();
   if (!db_) return Closed();
+  if (max_events == 0) return Status::Ok();
   const uint64_t head = LogHead();
-  if (from == 0) from = 1;
-  if (from > head || max_events == 0) return Status::Ok();
-  out->reserve(std::min<uint64_t>(max_events, head - from + 1));
-  char lower[8], upper[8];
-  keys::EncodeSeq(from, lower);
-  keys::EncodeSeq(head + 1, upper);  // only events whose group commit completed
-  rocksdb::Slice upper_slice(upper, 8);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  // A log scan reads each block once: keep it out of the block cache the view state's reads need, and read
-  // ahead in large steps (a replay walks the whole log in order).
-  ro.fill_cache = false;
-  ro.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, events_));
-  for (it->Seek(rocksdb::Slice(lower, 8)); it->Valid() && out->size() < max_events; it->Next()) {
-    const uint64_t seq = GetBigEndian64(it->key().ToStringView());
-    Result<Event> event = DecodeStoredEvent(it->value().ToStringView());
-    if (!event.ok()) {
-      return Status(Code::kCorruption, "event " + std::to_string(seq) + ": " + event.status().message());
-    }
-    out->emplace_back(seq, std::move(event).value());
-  }
-  return FromRocks(it->status(), "read events");
+  if (from > head) return Status::Ok();
+  out->reserve(std::min<uint64_t>(max_events, head - std::max<uint64_t>(from, 1) + 1));
+  return RocksLogCursor(db_.get(), events_, from, head).Read(max_events, out);
 }
 
 Result<std::optional<uint64_t>> RocksStorage::FindEvent(std::string_view store_id, std::string_view event_id) {
@@ -189,8 +216,10 @@ Result<QuarantinePage> RocksStorage::ReadQuarantine(std::string_view store_id, s
   Status status = FromRocks(it->status(), "read quarantine");
   std::string dropped;
   rocksdb::Status s = db_->Get(ro, meta_, keys::MetaKey(keys::kQuarantineDroppedPrefix, store_id), &dropped);
-  if (s.ok() && dropped.size() == 8) page.dropped = GetBigEndian64(dropped);
-  else if (!s.ok() && !s.IsNotFound() && status.ok()) status = FromRocks(s, "read quarantine dropped count");
+  if (s.ok() && dropped.size() == 8)
+    page.dropped = GetBigEndian64(dropped);
+  else if (!s.ok() && !s.IsNotFound() && status.ok())
+    status = FromRocks(s, "read quarantine dropped count");
   it.reset();
   db_->ReleaseSnapshot(ro.snapshot);
   if (!status.ok()) return status;
@@ -214,9 +243,12 @@ Status RocksStorage::CommitState(const StateWrite& write) {
   puts.reserve(write.puts.size());
   for (const auto& put : write.puts) puts.push_back(&put);
   std::stable_sort(puts.begin(), puts.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* put : puts) if (s.ok()) s = batch.Put(state_, put->first, put->second);
-  for (const auto& key : write.deletes) if (s.ok()) s = batch.Delete(state_, key);
-  for (const auto& [begin, end] : write.delete_ranges) if (s.ok()) s = batch.DeleteRange(state_, begin, end);
+  for (const auto* put : puts)
+    if (s.ok()) s = batch.Put(state_, put->first, put->second);
+  for (const auto& key : write.deletes)
+    if (s.ok()) s = batch.Delete(state_, key);
+  for (const auto& [begin, end] : write.delete_ranges)
+    if (s.ok()) s = batch.DeleteRange(state_, begin, end);
   for (const auto& [view, offset] : write.offsets) {
     if (s.ok()) s = batch.Put(meta_, keys::MetaKey(keys::kOffsetPrefix, view), BigEndianKey64(offset));
   }

@@ -6,6 +6,9 @@
 // the caller's thread straight against RocksDB. The only lock is queue_mu_, held just to enqueue/dequeue.
 #pragma once
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -14,9 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include "storage/quarantine_book.h"
 #include "storage/recent_ids.h"
@@ -38,6 +38,7 @@ class RocksStorage final : public Storage {
   uint64_t LogHead() const override { return head_.load(std::memory_order_acquire); }
   void SetAppendListener(std::function<void(uint64_t head)> listener) override;
   Status ReadEvents(uint64_t from, size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) override;
+  std::unique_ptr<LogCursor> ReadLog(uint64_t from) override;
   Result<std::optional<uint64_t>> FindEvent(std::string_view store_id, std::string_view event_id) override;
   Result<QuarantinePage> ReadQuarantine(std::string_view store_id, size_t limit,
                                         std::optional<std::string_view> cursor) override;
@@ -56,11 +57,11 @@ class RocksStorage final : public Storage {
   };
   // Per-event scratch of one group, reused across groups to avoid allocations.
   struct Slot {
-    std::string key;        // dedup key (its buffer is reused group after group)
-    size_t hash = 0;        // std::hash of key
-    size_t first = 0;       // index of the first slot in the group with the same key
-    bool found = false;     // a committed original exists
-    uint64_t seq = 0;       // assigned seq, or the original's
+    std::string key;     // dedup key (its buffer is reused group after group)
+    size_t hash = 0;     // std::hash of key
+    size_t first = 0;    // index of the first slot in the group with the same key
+    bool found = false;  // a committed original exists
+    uint64_t seq = 0;    // assigned seq, or the original's
     bool duplicate = false;
   };
 
@@ -126,8 +127,7 @@ class RocksStorage final : public Storage {
   std::thread syncer_;
 
   struct Counters {
-    std::atomic<uint64_t> groups{0}, requests{0}, events{0}, duplicates{0}, quarantined{0}, fsyncs{0},
-        failed_groups{0};
+    std::atomic<uint64_t> groups{0}, requests{0}, events{0}, duplicates{0}, quarantined{0}, fsyncs{0}, failed_groups{0};
   };
   mutable Counters counters_;
 };

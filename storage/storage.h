@@ -38,7 +38,7 @@ struct StorageOptions {
   // Backpressure: Append blocks (TryAppend answers kUnavailable) while more than this many events wait in the
   // writer's queue. A single request larger than the limit is still admitted once the queue is empty.
   size_t max_queue_events = 262'144;
-  rocksdb::Env* env = nullptr;          // nullptr: the default Env. Tests pass a fault-injecting one.
+  rocksdb::Env* env = nullptr;  // nullptr: the default Env. Tests pass a fault-injecting one.
   bool create_if_missing = true;
 };
 
@@ -49,9 +49,9 @@ struct EventOutcome {
 };
 
 struct AppendResult {
-  Status status;                      // not ok: nothing of this request was appended
-  std::vector<EventOutcome> outcomes; // one per event, in request order
-  uint64_t first_seq = 0;             // 0 when nothing was accepted
+  Status status;                       // not ok: nothing of this request was appended
+  std::vector<EventOutcome> outcomes;  // one per event, in request order
+  uint64_t first_seq = 0;              // 0 when nothing was accepted
   uint64_t last_seq = 0;
   size_t accepted = 0;
 };
@@ -63,10 +63,10 @@ struct StorageStats {
   uint64_t requests_committed = 0;  // Append requests acknowledged with ok
   uint64_t events_appended = 0;
   uint64_t duplicates = 0;
-  uint64_t quarantined = 0;         // rejects written to a quarantine
-  uint64_t fsyncs = 0;              // synced group writes + interval WAL syncs (state commits never sync)
-  uint64_t failed_groups = 0;       // group writes that failed (every request of the group got the error)
-  uint64_t queued_events = 0;       // events waiting for the writer right now
+  uint64_t quarantined = 0;    // rejects written to a quarantine
+  uint64_t fsyncs = 0;         // synced group writes + interval WAL syncs (state commits never sync)
+  uint64_t failed_groups = 0;  // group writes that failed (every request of the group got the error)
+  uint64_t queued_events = 0;  // events waiting for the writer right now
   // True while appends fail because the last group write failed and RocksDB has not resumed (for /healthz).
   // It stays true until a restart when RocksDB deems the error unrecoverable (docs/storage.md).
   bool writes_failing = false;
@@ -104,7 +104,17 @@ struct StateWrite {
   std::vector<std::pair<std::string, std::string>> puts;
   std::vector<std::string> deletes;
   std::vector<std::pair<std::string, std::string>> delete_ranges;  // [begin, end)
-  std::vector<std::pair<std::string, uint64_t>> offsets;          // view name -> new offset
+  std::vector<std::pair<std::string, uint64_t>> offsets;           // view name -> new offset
+};
+
+// A forward read of the log, for a caller that reads a long run of it in pieces (the runner's round of chunks):
+// each Read continues where the last one stopped, without seeking and re-reading ahead again.
+class LogCursor {
+ public:
+  virtual ~LogCursor() = default;
+  // Reads up to max_events more events into out (cleared first), in log order. Empty: the cursor has passed
+  // the log head as it was when the cursor was made (later appends are for a new cursor).
+  virtual Status Read(size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) = 0;
 };
 
 class Storage {
@@ -142,6 +152,9 @@ class Storage {
 
   // Reads up to max_events events with seq >= from, in log order, into out (cleared first).
   virtual Status ReadEvents(uint64_t from, size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) = 0;
+  // A cursor over the events with seq >= from, up to the log head as of this call. The cursor must not outlive
+  // the storage. This default reads through ReadEvents, one call per Read.
+  virtual std::unique_ptr<LogCursor> ReadLog(uint64_t from);
   // The seq of the first copy of (store_id, event_id), if any.
   virtual Result<std::optional<uint64_t>> FindEvent(std::string_view store_id, std::string_view event_id) = 0;
 

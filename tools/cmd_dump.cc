@@ -3,6 +3,7 @@
 // output into an empty directory gives the same log (same events, same seqs) and therefore the same views.
 // Exit status: 0 on success, 1 when the directory cannot be opened or read.
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,9 @@ Status Dump(Storage& storage, const DumpFlags& f) {
   constexpr size_t kChunk = 4096;
   std::vector<std::pair<uint64_t, Event>> events;
   std::string out;
-  uint64_t from = f.from;
+  std::unique_ptr<LogCursor> log = storage.ReadLog(f.from);
   while (true) {
-    Status s = storage.ReadEvents(from, kChunk, &events);
+    Status s = log->Read(kChunk, &events);
     if (!s.ok()) return s;
     if (events.empty()) return Status::Ok();
     out.clear();
@@ -39,7 +40,6 @@ Status Dump(Storage& storage, const DumpFlags& f) {
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
       return Status(Code::kIoError, "writing to stdout failed");
     }
-    from = events.back().first + 1;
   }
 }
 

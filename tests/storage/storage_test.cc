@@ -65,6 +65,38 @@ TEST(StorageTest, ReadEventsFromAnySeqWithLimit) {
   EXPECT_EQ(out.size(), 10u);
 }
 
+// A cursor continues where its last read stopped and ends at the head as of its creation; the default
+// (ReadEvents-based) cursor that other Storage implementations get behaves the same.
+TEST(StorageTest, LogCursorReadsOnInPiecesUpToTheHeadAtItsCreation) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 10)).status.ok());
+  std::unique_ptr<LogCursor> rocks = storage->ReadLog(4);
+  std::unique_ptr<LogCursor> generic = storage->Storage::ReadLog(4);
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "late", 5)).status.ok());
+  for (LogCursor* log : {rocks.get(), generic.get()}) {
+    std::vector<uint64_t> seqs;
+    std::vector<std::pair<uint64_t, Event>> out;
+    size_t reads = 0;
+    for (;; ++reads) {
+      ASSERT_TRUE(log->Read(3, &out).ok());
+      if (out.empty()) break;
+      EXPECT_LE(out.size(), 3u);
+      for (const auto& [seq, event] : out) {
+        seqs.push_back(seq);
+        EXPECT_EQ(event.event_id, "e" + std::to_string(seq - 1));
+      }
+    }
+    EXPECT_EQ(seqs, (std::vector<uint64_t>{4, 5, 6, 7, 8, 9, 10}));
+    EXPECT_EQ(reads, 3u);  // 3 + 3 + 1, then empty
+  }
+  std::vector<std::pair<uint64_t, Event>> out;
+  ASSERT_TRUE(storage->ReadLog(16)->Read(100, &out).ok());
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(storage->ReadLog(0)->Read(100, &out).ok());
+  EXPECT_EQ(out.size(), 15u);
+}
+
 TEST(StorageTest, DuplicatesWithinOneRequest) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
