@@ -170,7 +170,7 @@ Result<size_t> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint6
   // One snapshot for the whole round: nothing is committed until its end.
   auto snapshot = storage_->Snapshot();
   OpenStates(lane, members, snapshot.get());
-  std::vector<std::pair<uint64_t, Event>> events;
+  std::vector<std::pair<uint64_t, Event>>& events = chunk_;
   uint64_t last_seq = 0;
   size_t folded = 0;
   // One cursor for the round: its chunks are read as one scan, not one seek and read-ahead each.

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -127,6 +128,9 @@ class Runner {
   std::vector<View> views_;
   WrittenKeys written_;  // used under fold_mu_ only
   RowStore rows_;        // used under fold_mu_ only
+  // A round's current chunk of the log, under fold_mu_ only. Kept between rounds: a chunk's vector is a few
+  // MiB, and a fresh one each round cost a page fault per 4 KiB (~15 % of a replay's page faults).
+  std::vector<std::pair<uint64_t, Event>> chunk_;
   // Shared with the storage's append listener, which may outlive the runner.
   std::shared_ptr<WakeSignal> wake_;
   std::thread thread_;
