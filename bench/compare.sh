@@ -11,7 +11,7 @@
 #   bench/compare.sh                  one run with the defaults below
 #   RUNS=3 EVENTS=2000000 bench/compare.sh   medians of 3 runs
 # Knobs (environment): BUILD_DIR (build), RUNS (1), EVENTS (1000000), CONNECTIONS (4), STORES (100),
-# DB_NUM (2000000 keys for db_bench), WRK_SECONDS (5), WRK_CONNECTIONS (16), PACED_CONNECTIONS (17), KEEP_TMP (0).
+# DB_NUM (2000000 keys for db_bench), WRK_SECONDS (5), WRK_CONNECTIONS (16), PACED_CONNECTIONS (19), KEEP_TMP (0).
 # Installs rocksdb-tools, nginx, wrk and curl with apt-get when they are missing.
 set -euo pipefail
 
@@ -25,8 +25,8 @@ DB_NUM="${DB_NUM:-2000000}"
 WRK_SECONDS="${WRK_SECONDS:-5}"
 WRK_CONNECTIONS="${WRK_CONNECTIONS:-16}"
 # The paced query run: each connection pauses 1 ms after every answer (wrk has no rate flag), so N connections
-# offer at most N K req/s and achieve ~0.6 N K on this VM (14 reached ~8.6 K req/s, on nginx too): 17 reach ~10 K.
-PACED_CONNECTIONS="${PACED_CONNECTIONS:-17}"
+# offer at most N K req/s and achieve ~0.55 N K on this VM (14 reached ~8.6 K req/s, 17 ~9.3 K, on nginx too): 19 reach ~10 K.
+PACED_CONNECTIONS="${PACED_CONNECTIONS:-19}"
 TALLY="$BUILD_DIR/tools/tally"
 
 log() { echo "compare: $*" >&2; }
