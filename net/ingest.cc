@@ -28,6 +28,11 @@ void IngestBatch::AddMalformed(std::string_view raw, std::string message) {
   AddResult(std::move(rejection), raw);
 }
 
+void IngestBatch::Reserve(size_t events) {
+  events_.reserve(events_.size() + events);
+  pending_->event_index.reserve(pending_->event_index.size() + events);
+}
+
 void IngestBatch::AddResult(ValidationResult result, std::string_view raw) {
   uint32_t index = pending_->next_index++;
   if (Event* event = std::get_if<Event>(&result)) {
@@ -52,8 +57,8 @@ Ingest::Ingest(Storage& storage, MetricsRegistry& metrics)
       appended_(metrics.AddCounter("tally_events_appended_total", "Events appended to the log")),
       duplicates_(metrics.AddCounter("tally_events_duplicate_total",
                                      "Events not appended because (store_id, event_id) was already in the log")),
-      rejected_(metrics.AddCounterFamily("tally_events_rejected_total", "Events rejected by validation, by code",
-                                         {"code"})),
+      rejected_(
+          metrics.AddCounterFamily("tally_events_rejected_total", "Events rejected by validation, by code", {"code"})),
       batches_(metrics.AddCounter("tally_ingest_batches_total", "Batches answered (TCP batches and HTTP posts)")),
       append_failures_(metrics.AddCounter("tally_ingest_append_failures_total", "Batches whose append failed")),
       append_latency_(metrics.AddHistogram("tally_ingest_append_seconds",

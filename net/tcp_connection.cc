@@ -1,11 +1,12 @@
 #include "net/tcp_connection.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 
 #include "core/wire_event.h"
 
@@ -32,8 +33,9 @@ TcpShared::TcpShared(Ingest& ingest_in, std::shared_ptr<const Auth> auth_in, Met
       errors(metrics.AddCounterFamily("tally_tcp_errors_total", "TCP connections closed with an Error, by code",
                                       {"code"})),
       batches(metrics.AddCounter("tally_tcp_batches_total", "TCP batches received")) {
-  metrics.AddGauge("tally_tcp_open_connections", "Open TCP connections", {},
-                   [this] { return std::vector<GaugeSample>{{{}, static_cast<double>(open.load())}}; });
+  metrics.AddGauge("tally_tcp_open_connections", "Open TCP connections", {}, [this] {
+    return std::vector<GaugeSample>{{{}, static_cast<double>(open.load())}};
+  });
 }
 
 TcpConnection::TcpConnection(Socket socket, std::shared_ptr<TcpShared> shared)
@@ -123,14 +125,13 @@ void TcpConnection::ReadFrameStart() {
 void TcpConnection::ReadFrameTable() {
   frame_.resize(layout_.table_words);
   size_t rest = (layout_.table_words - 1) * sizeof(capnp::word);
-  asio::async_read(socket_, asio::buffer(frame_.data() + 1, rest),
-                   [self = shared_from_this()](const error_code& ec, size_t) {
-                     if (self->ReadFailed(ec)) return;
-                     Status s = ParseFrameTable(self->frame_.data(), self->shared_->options.max_frame_bytes,
-                                                &self->layout_);
-                     if (!s.ok()) return self->Fail(tcp_error::kFrameTooLarge, s.message());
-                     self->ReadFrameBody();
-                   });
+  asio::async_read(
+      socket_, asio::buffer(frame_.data() + 1, rest), [self = shared_from_this()](const error_code& ec, size_t) {
+        if (self->ReadFailed(ec)) return;
+        Status s = ParseFrameTable(self->frame_.data(), self->shared_->options.max_frame_bytes, &self->layout_);
+        if (!s.ok()) return self->Fail(tcp_error::kFrameTooLarge, s.message());
+        self->ReadFrameBody();
+      });
 }
 
 void TcpConnection::ReadFrameBody() {
@@ -149,8 +150,7 @@ void TcpConnection::ReadFrameBody() {
 void TcpConnection::HandleFrame() {
   // Cap'n Proto reports malformed input with kj exceptions; none may escape an Asio handler.
   try {
-    capnp::FlatArrayMessageReader reader(kj::arrayPtr(frame_.data(), frame_.size()),
-                                         FrameReaderOptions(frame_.size()));
+    capnp::FlatArrayMessageReader reader(kj::arrayPtr(frame_.data(), frame_.size()), FrameReaderOptions(frame_.size()));
     Dispatch(reader.getRoot<wire::ClientMessage>());
   } catch (const kj::Exception& e) {
     Fail(tcp_error::kBadFrame, std::string("undecodable message: ") + e.getDescription().cStr());
@@ -239,6 +239,7 @@ IngestBatch TcpConnection::ValidateBatch(wire::Batch::Reader batch, std::optiona
   ctx.sent_at = sent_at;
   ctx.can_write = [principal = *principal_](std::string_view store) { return principal.CanWrite(store); };
   IngestBatch out(ctx);
+  out.Reserve(batch.getEvents().size());  // HandleBatch checked it against max_events_per_batch
   for (wire::Event::Reader event : batch.getEvents()) {
     ValidationResult result = ValidateWireEvent(event, out.context());
     if (std::holds_alternative<Event>(result)) {
@@ -257,9 +258,8 @@ void TcpConnection::SubmitPending() {
   for (PendingBatch& p : pending_) {
     if (p.submitted) continue;
     auto done = [self = shared_from_this(), id = p.id](BatchOutcome outcome) {
-      asio::post(self->executor(), [self, id, outcome = std::move(outcome)]() mutable {
-        self->OnOutcome(id, std::move(outcome));
-      });
+      asio::post(self->executor(),
+                 [self, id, outcome = std::move(outcome)]() mutable { self->OnOutcome(id, std::move(outcome)); });
     };
     Status s = shared_->ingest.Submit(*p.batch, std::move(done));
     if (!s.ok()) {
@@ -351,8 +351,8 @@ void TcpConnection::WriteNext() {
 
 void TcpConnection::Fail(const char* code, std::string message) {
   if (failing_ || closed_) return;
-  spdlog::info("tcp: closing connection ({}): {} {}", producer_id_.empty() ? "no producer id" : producer_id_,
-               code, message);
+  spdlog::info("tcp: closing connection ({}): {} {}", producer_id_.empty() ? "no producer id" : producer_id_, code,
+               message);
   shared_->errors.With({code}).Inc();
   failing_ = true;
   // Batches never handed to storage are dropped (unacknowledged: the producer retries them).

@@ -148,6 +148,38 @@ TEST(StorageTest, DuplicatesAcrossRequestsAndReopen) {
   EXPECT_FALSE(missing->has_value());
 }
 
+// After a reopen the recent-ids cache is empty, so every id of a request is looked up in RocksDB — here in
+// several pieces (the lookup goes 32 keys at a time), old and new ids interleaved across the pieces' edges.
+TEST(StorageTest, DuplicatesFoundInEveryPieceOfALargeLookup) {
+  TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 100)).status.ok());
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) {
+    events.push_back(MakeEvent("s1", "e" + std::to_string(i)));
+    if (i % 3 == 0) events.push_back(MakeEvent("s1", "new" + std::to_string(i)));
+  }
+  AppendResult r = storage->AppendAndWait(events);
+  ASSERT_TRUE(r.status.ok());
+  ASSERT_EQ(r.outcomes.size(), 134u);
+  EXPECT_EQ(r.accepted, 34u);
+  uint64_t next_new = 101;
+  for (size_t k = 0; k < events.size(); ++k) {
+    const std::string& id = events[k].event_id;
+    if (id.starts_with("new")) {
+      EXPECT_FALSE(r.outcomes[k].duplicate) << id;
+      EXPECT_EQ(r.outcomes[k].seq, next_new++) << id;
+    } else {
+      EXPECT_TRUE(r.outcomes[k].duplicate) << id;
+      EXPECT_EQ(r.outcomes[k].seq, std::stoull(id.substr(1)) + 1) << id;
+    }
+  }
+}
+
 TEST(StorageTest, AllDuplicateRequestAcceptsNothing) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
