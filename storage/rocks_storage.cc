@@ -124,16 +124,18 @@ namespace {
 class RocksLogCursor final : public LogCursor {
  public:
   RocksLogCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events, uint64_t from, uint64_t head) {
-    keys::EncodeSeq(std::max<uint64_t>(from, 1), lower_);
+    from = std::max<uint64_t>(from, 1);
+    if (from > head) return;  // nothing to read: no iterator at all
+    char lower[8];
+    keys::EncodeSeq(from, lower);
     keys::EncodeSeq(head + 1, upper_);
-    if (std::max<uint64_t>(from, 1) > head) return;  // nothing to read: no iterator at all
     upper_slice_ = rocksdb::Slice(upper_, sizeof upper_);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice_;
     ro.fill_cache = false;
     ro.readahead_size = 2 << 20;
     it_.reset(db->NewIterator(ro, events));
-    it_->Seek(rocksdb::Slice(lower_, sizeof lower_));
+    it_->Seek(rocksdb::Slice(lower, sizeof lower));
   }
 
   Status Read(size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) override {
@@ -151,8 +153,7 @@ class RocksLogCursor final : public LogCursor {
   }
 
  private:
-  char lower_[8];
-  char upper_[8];
+  char upper_[8];  // the iterator's upper bound points here
   rocksdb::Slice upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
