@@ -11,7 +11,7 @@ uint32_t RowStore::Lookup(std::string_view key, uint64_t hash) const {
   for (size_t pos = low & mask;; pos = (pos + 1) & mask) {
     const Slot& slot = slots_[pos];
     if (slot.row == 0) return kNone;
-    if (slot.hash == low && rows_[slot.row - 1].key == key) return slot.row - 1;
+    if (slot.hash == low && At(slot.row - 1).key == key) return slot.row - 1;
   }
 }
 
@@ -19,13 +19,13 @@ uint32_t RowStore::Insert(std::string_view key, uint64_t hash) {
   if ((live_rows_ + 1) * 2 > slots_.size()) Grow();
   uint32_t index;
   if (free_.empty()) {
-    index = static_cast<uint32_t>(rows_.size());
-    rows_.emplace_back();
+    if (row_count_ == blocks_.size() * kBlockRows) blocks_.push_back(std::make_unique<Row[]>(kBlockRows));
+    index = row_count_++;
   } else {
     index = free_.back();
     free_.pop_back();
   }
-  Row& row = rows_[index];
+  Row& row = At(index);
   row.key.assign(key);
   row.hash = hash;
   row.chunk = chunk_;
@@ -43,7 +43,7 @@ uint32_t RowStore::Insert(std::string_view key, uint64_t hash) {
 // TakeDirty moved out.
 void RowStore::Erase(uint32_t index) {
   const size_t mask = slots_.size() - 1;
-  size_t hole = static_cast<uint32_t>(rows_[index].hash) & mask;
+  size_t hole = static_cast<uint32_t>(At(index).hash) & mask;
   while (slots_[hole].row != index + 1) hole = (hole + 1) & mask;
   for (size_t next = (hole + 1) & mask; slots_[next].row != 0; next = (next + 1) & mask) {
     size_t home = slots_[next].hash & mask;
@@ -53,7 +53,7 @@ void RowStore::Erase(uint32_t index) {
     }
   }
   slots_[hole].row = 0;
-  rows_[index] = Row{};  // releases the key and value
+  At(index) = Row{};  // releases the key and value
   free_.push_back(index);
   --live_rows_;
 }
@@ -71,25 +71,25 @@ void RowStore::Grow() {
 }
 
 void RowStore::LinkFront(uint32_t index) {
-  Row& row = rows_[index];
+  Row& row = At(index);
   row.prev = kNone;
   row.next = head_;
-  if (head_ != kNone) rows_[head_].prev = index;
+  if (head_ != kNone) At(head_).prev = index;
   head_ = index;
   if (tail_ == kNone) tail_ = index;
 }
 
 void RowStore::Unlink(uint32_t index) {
-  Row& row = rows_[index];
-  (row.prev != kNone ? rows_[row.prev].next : head_) = row.next;
-  (row.next != kNone ? rows_[row.next].prev : tail_) = row.prev;
+  Row& row = At(index);
+  (row.prev != kNone ? At(row.prev).next : head_) = row.next;
+  (row.next != kNone ? At(row.next).prev : tail_) = row.prev;
   row.prev = row.next = kNone;
 }
 
 // A row moves to the front of the LRU once per chunk, however often the chunk uses it: ordering at chunk
 // granularity is all eviction needs, and it saves relinking hot rows on every read.
 void RowStore::Touch(uint32_t index) {
-  Row& row = rows_[index];
+  Row& row = At(index);
   if (row.chunk == chunk_) return;
   row.chunk = chunk_;
   if (row.dirty) return;
@@ -99,9 +99,9 @@ void RowStore::Touch(uint32_t index) {
 
 // Stops at the first row the current chunk used: everything in front of it was used by this chunk too.
 void RowStore::EvictToFit() {
-  while (clean_bytes_ > capacity_ && tail_ != kNone && rows_[tail_].chunk != chunk_) {
+  while (clean_bytes_ > capacity_ && tail_ != kNone && At(tail_).chunk != chunk_) {
     uint32_t index = tail_;
-    clean_bytes_ -= Cost(rows_[index]);
+    clean_bytes_ -= Cost(At(index));
     Unlink(index);
     Erase(index);
   }
@@ -120,7 +120,7 @@ RowStore::Handle RowStore::Find(std::string_view key, uint64_t hash) {
 
 RowStore::Handle RowStore::AddClean(std::string_view key, uint64_t hash, std::optional<std::string> value) {
   uint32_t index = Insert(key, hash);
-  Row& row = rows_[index];
+  Row& row = At(index);
   row.committed = value ? Known::kPresent : Known::kAbsent;
   row.value = std::move(value);
   clean_bytes_ += Cost(row);
@@ -130,7 +130,7 @@ RowStore::Handle RowStore::AddClean(std::string_view key, uint64_t hash, std::op
 }
 
 void RowStore::MakeDirty(uint32_t index) {
-  Row& row = rows_[index];
+  Row& row = At(index);
   if (row.dirty) return;
   clean_bytes_ -= Cost(row);
   Unlink(index);
@@ -147,7 +147,7 @@ RowStore::Handle RowStore::Writable(std::string_view key) {
     return index;
   }
   index = Insert(key, hash);  // written blind: what is committed is unknown
-  rows_[index].dirty = true;
+  At(index).dirty = true;
   dirty_.push_back(index);
   return index;
 }
@@ -160,26 +160,26 @@ RowStore::Handle RowStore::Put(std::string_view key, std::string value, bool tra
 
 void RowStore::PutAt(Handle index, std::string value, bool track) {
   MakeDirty(index);
-  Row& row = rows_[index];
+  Row& row = At(index);
   row.value = std::move(value);
   row.track = track;
 }
 
 RowStore::Handle RowStore::Delete(std::string_view key) {
   Handle row = Writable(key);
-  rows_[row].value.reset();
+  At(row).value.reset();
   return row;
 }
 
 std::optional<std::string>& RowStore::Edit(Handle index, bool track) {
   MakeDirty(index);
-  rows_[index].track = track;
-  return rows_[index].value;
+  At(index).track = track;
+  return At(index).value;
 }
 
 void RowStore::DeleteAt(Handle index) {
   MakeDirty(index);
-  rows_[index].value.reset();
+  At(index).value.reset();
 }
 
 // Two passes so the write's puts and deletes each stay in dirty_ order, which Committed walks again. A deletion
@@ -190,7 +190,7 @@ void RowStore::TakeDirty(StateWrite* write, WrittenKeys* written) {
   taken_.clear();
   write->puts.reserve(write->puts.size() + dirty_.size());
   for (uint32_t index : dirty_) {
-    Row& row = rows_[index];
+    Row& row = At(index);
     if (!row.value) continue;
     // A key already present in a tracked generation was added when it was first written.
     if (written != nullptr && row.track && row.committed != Known::kPresent) written->AddHash(row.hash);
@@ -198,7 +198,7 @@ void RowStore::TakeDirty(StateWrite* write, WrittenKeys* written) {
     taken_.push_back(index);
   }
   for (uint32_t index : dirty_) {
-    Row& row = rows_[index];
+    Row& row = At(index);
     if (row.value || row.committed == Known::kAbsent) continue;
     write->deletes.push_back(std::move(row.key));
     taken_.push_back(index);
@@ -208,7 +208,7 @@ void RowStore::TakeDirty(StateWrite* write, WrittenKeys* written) {
 void RowStore::Committed(StateWrite& write) {
   size_t put = first_put_, del = first_delete_;
   for (uint32_t index : taken_) {
-    Row& row = rows_[index];
+    Row& row = At(index);
     if (row.value) {
       row.key = std::move(write.puts[put].first);
       *row.value = std::move(write.puts[put].second);
@@ -218,7 +218,7 @@ void RowStore::Committed(StateWrite& write) {
     }
   }
   for (uint32_t index : dirty_) {
-    Row& row = rows_[index];
+    Row& row = At(index);
     row.dirty = false;
     row.committed = row.value ? Known::kPresent : Known::kAbsent;
     clean_bytes_ += Cost(row);
@@ -238,7 +238,8 @@ void RowStore::Abandon() {
 
 void RowStore::Clear() {
   std::vector<Slot>().swap(slots_);
-  std::vector<Row>().swap(rows_);
+  std::vector<std::unique_ptr<Row[]>>().swap(blocks_);
+  row_count_ = 0;
   std::vector<uint32_t>().swap(free_);
   dirty_.clear();
   taken_.clear();

@@ -14,14 +14,17 @@
 // Memory: clean rows cost their key and value bytes plus kRowOverhead each; beyond `clean_bytes` (default
 // 32 MiB) the least recently used clean rows are evicted, at chunk granularity: a row used by the chunk being
 // folded is never evicted before that chunk ends, so the store holds at most max(clean_bytes, one chunk's
-// rows). Dirty rows are bounded by one chunk. With clean_bytes 0 nothing survives its chunk. The array of row
-// records (~100 bytes each, keys and values apart) and the hash table keep their high-water size until Clear.
+// rows). Dirty rows are bounded by one chunk. With clean_bytes 0 nothing survives its chunk. The row records
+// (~100 bytes each, keys and values apart) and the hash table keep their high-water size until Clear. The records
+// live in blocks of kBlockRows that never move: the store grows by one block, without copying (and faulting in
+// again) every record it holds, as a doubling array would.
 //
 // Threading: none; the runner uses it under its fold mutex only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +57,7 @@ class RowStore {
   // The row of `key`, or kMissing. Marks the row used by this chunk.
   Handle Find(std::string_view key, uint64_t hash);
   // The row's current value (nullopt: absent). The reference is valid until the next non-const call.
-  const std::optional<std::string>& Value(Handle row) const { return rows_[row].value; }
+  const std::optional<std::string>& Value(Handle row) const { return At(row).value; }
   // Records the committed value of a key the store does not hold (just read from storage, or proven absent).
   Handle AddClean(std::string_view key, uint64_t hash, std::optional<std::string> value);
   // Chunk writes, by key or by a handle from this chunk. track: the key's generation is vouched for by the
@@ -100,8 +103,13 @@ class RowStore {
     uint32_t row;   // index + 1; 0: empty
   };
 
+  static constexpr uint32_t kBlockShift = 12;
+  static constexpr uint32_t kBlockRows = 1u << kBlockShift;
+
+  Row& At(uint32_t index) { return blocks_[index >> kBlockShift][index & (kBlockRows - 1)]; }
+  const Row& At(uint32_t index) const { return blocks_[index >> kBlockShift][index & (kBlockRows - 1)]; }
   uint32_t Lookup(std::string_view key, uint64_t hash) const;  // row index or kNone
-  uint32_t Insert(std::string_view key, uint64_t hash);       // a new row, neither clean nor dirty yet
+  uint32_t Insert(std::string_view key, uint64_t hash);        // a new row, neither clean nor dirty yet
   Handle Writable(std::string_view key);
   void MakeDirty(uint32_t index);
   void Erase(uint32_t index);
@@ -111,21 +119,20 @@ class RowStore {
   void Touch(uint32_t index);
   void EvictToFit();
   void EndChunk();
-  static size_t Cost(const Row& row) {
-    return row.key.size() + (row.value ? row.value->size() : 0) + kRowOverhead;
-  }
+  static size_t Cost(const Row& row) { return row.key.size() + (row.value ? row.value->size() : 0) + kRowOverhead; }
 
   size_t capacity_;
   size_t clean_bytes_ = 0;
   size_t live_rows_ = 0;
   uint32_t chunk_ = 1;
-  std::vector<Slot> slots_;       // open addressing, linear probing, backward-shift deletion
-  std::vector<Row> rows_;         // indices are stable while a row lives
-  std::vector<uint32_t> free_;    // erased row indices, reused first
-  std::vector<uint32_t> dirty_;   // rows made dirty by the chunk being folded
-  std::vector<uint32_t> taken_;   // TakeDirty's rows, in write order: puts first, then deletes
-  size_t first_put_ = 0, first_delete_ = 0;  // where TakeDirty started in write->puts / write->deletes
-  uint32_t head_ = kNone, tail_ = kNone;     // clean rows, most recently used first
+  std::vector<Slot> slots_;                     // open addressing, linear probing, backward-shift deletion
+  std::vector<std::unique_ptr<Row[]>> blocks_;  // row i is At(i); indices are stable while a row lives
+  uint32_t row_count_ = 0;                      // rows ever made since Clear (live + free_)
+  std::vector<uint32_t> free_;                  // erased row indices, reused first
+  std::vector<uint32_t> dirty_;                 // rows made dirty by the chunk being folded
+  std::vector<uint32_t> taken_;                 // TakeDirty's rows, in write order: puts first, then deletes
+  size_t first_put_ = 0, first_delete_ = 0;     // where TakeDirty started in write->puts / write->deletes
+  uint32_t head_ = kNone, tail_ = kNone;        // clean rows, most recently used first
 };
 
 }  // namespace tally

@@ -3,11 +3,11 @@
 // a random workload checked against a plain map of what is committed.
 #include "processors/row_store.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <random>
 #include <set>
-
-#include <gtest/gtest.h>
 
 namespace tally::testing {
 namespace {
@@ -63,8 +63,8 @@ TEST(RowStoreTest, CommittedRowsTurnCleanWithTheirValues) {
   EXPECT_FALSE(Find(store, "absent")->has_value());
   EXPECT_FALSE(Find(store, "unknown")->has_value());
   EXPECT_EQ(Find(store, "other"), nullptr);
-  EXPECT_EQ(store.clean_bytes(), RowBytes("present", 3) + RowBytes("blind", 1) + RowBytes("absent", 0) +
-                                     RowBytes("unknown", 0));
+  EXPECT_EQ(store.clean_bytes(),
+            RowBytes("present", 3) + RowBytes("blind", 1) + RowBytes("absent", 0) + RowBytes("unknown", 0));
 }
 
 TEST(RowStoreTest, AbandonErasesEveryDirtyRowAndKeepsTheClean) {
@@ -94,7 +94,7 @@ TEST(RowStoreTest, AbandonErasesEveryDirtyRowAndKeepsTheClean) {
 TEST(RowStoreTest, EvictsTheLeastRecentlyUsedCleanRowsBetweenChunks) {
   RowStore store(3 * RowBytes("k0", 1));  // room for three rows
   for (int i = 0; i < 3; ++i) AddClean(store, "k" + std::to_string(i), std::string("v"));
-  store.Abandon();  // ends the chunk
+  store.Abandon();                        // ends the chunk
   ASSERT_NE(Find(store, "k0"), nullptr);  // k0 is now the most recent; k1 the least
   AddClean(store, "k3", std::string("v"));
   EXPECT_EQ(Find(store, "k1"), nullptr);
@@ -204,7 +204,8 @@ double ChiSquare(const std::vector<uint64_t>& hashes, int shift) {
 TEST(KeyHashTest, SimilarKeysSpreadAndDiffer) {
   std::vector<uint64_t> hashes;
   std::string prefix("daily_metrics\0\0\0\0\2", 18);
-  for (int i = 0; i < 65536; ++i) hashes.push_back(HashKey(prefix + "store-" + std::to_string(i % 100) + "/" + std::to_string(i)));
+  for (int i = 0; i < 65536; ++i)
+    hashes.push_back(HashKey(prefix + "store-" + std::to_string(i % 100) + "/" + std::to_string(i)));
   EXPECT_LT(ChiSquare(hashes, 0), 4096 + 6 * 90);
   EXPECT_LT(ChiSquare(hashes, 20), 4096 + 6 * 90);
   EXPECT_EQ(std::set<uint64_t>(hashes.begin(), hashes.end()).size(), hashes.size());
@@ -223,9 +224,11 @@ TEST(KeyHashTest, SimilarKeysSpreadAndDiffer) {
 
 // Random reads, writes, commits and abandons over few keys (so rows are reused, moved, evicted and erased in
 // long probe runs) against a map of the committed state: a held row always shows the chunk's view of the state.
-TEST(RowStoreTest, RandomWorkloadMatchesAPlainMap) {
+// A workload of `keys` keys under a budget of `budget_rows` small rows, checked against a plain map. The large
+// one spans several of the store's blocks of row records.
+void RunRandomWorkload(int keys, size_t budget_rows, int steps) {
   std::mt19937 rng(7);
-  RowStore store(40 * RowBytes("key-000", 4));
+  RowStore store(budget_rows * RowBytes("key-00000", 6));
   std::map<std::string, std::string> committed, chunk;  // chunk: committed + this chunk's writes ("" = deleted)
   auto current = [&](const std::string& key) -> std::optional<std::string> {
     auto it = chunk.find(key);
@@ -233,10 +236,13 @@ TEST(RowStoreTest, RandomWorkloadMatchesAPlainMap) {
     auto c = committed.find(key);
     return c == committed.end() ? std::nullopt : std::optional<std::string>(c->second);
   };
-  for (int step = 0; step < 200000; ++step) {
-    std::string key = "key-" + std::to_string(rng() % 500);
+  for (int step = 0; step < steps; ++step) {
+    std::string key = "key-" + std::to_string(rng() % static_cast<unsigned>(keys));
     switch (rng() % 10) {
-      case 0: case 1: case 2: case 3: {  // a read
+      case 0:
+      case 1:
+      case 2:
+      case 3: {  // a read
         const auto* held = Find(store, key);
         if (held == nullptr) {
           ASSERT_EQ(chunk.count(key), 0u) << "a row written by the chunk is never evicted: " << key;
@@ -246,7 +252,9 @@ TEST(RowStoreTest, RandomWorkloadMatchesAPlainMap) {
         ASSERT_EQ(*held, current(key)) << key << " at step " << step;
         break;
       }
-      case 4: case 5: case 6:
+      case 4:
+      case 5:
+      case 6:
         store.Put(key, "v" + std::to_string(step), false);
         chunk[key] = "v" + std::to_string(step);
         break;
@@ -268,6 +276,24 @@ TEST(RowStoreTest, RandomWorkloadMatchesAPlainMap) {
         chunk.clear();
         ASSERT_EQ(store.dirty_rows(), 0u);
     }
+  }
+}
+
+TEST(RowStoreTest, RandomWorkloadMatchesAPlainMap) { RunRandomWorkload(500, 40, 200000); }
+
+TEST(RowStoreTest, RandomWorkloadOverManyBlocksOfRowsMatchesAPlainMap) { RunRandomWorkload(20000, 9000, 200000); }
+
+TEST(RowStoreTest, RowsDoNotMoveWhenTheStoreGrows) {
+  RowStore store(64 << 20);
+  AddClean(store, "first", std::string(100, 'f'));
+  const std::optional<std::string>* first = &store.Value(store.Find("first", RowStore::Hash("first")));
+  for (int i = 0; i < 3 * 4096 + 10; ++i) AddClean(store, "k" + std::to_string(i), "v" + std::to_string(i));
+  EXPECT_EQ(store.rows(), 3u * 4096 + 11);
+  EXPECT_EQ(&store.Value(store.Find("first", RowStore::Hash("first"))), first) << "the row record was not moved";
+  EXPECT_EQ(**first, std::string(100, 'f'));
+  for (int i = 0; i < 3 * 4096 + 10; i += 997) {
+    std::string key = "k" + std::to_string(i);
+    EXPECT_EQ(**Find(store, key), "v" + std::to_string(i)) << key;
   }
 }
 
