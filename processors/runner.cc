@@ -170,13 +170,16 @@ Result<size_t> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint6
   // One snapshot for the whole round: nothing is committed until its end.
   auto snapshot = storage_->Snapshot();
   OpenStates(lane, members, snapshot.get());
-  std::vector<std::pair<uint64_t, Event>>& events = chunk_;
   uint64_t last_seq = 0;
   size_t folded = 0;
-  // One cursor for the round: its chunks are read as one scan, not one seek and read-ahead each.
+  // One cursor for the round: its chunks are read as one scan, not one seek and read-ahead each. A chunk is
+  // read into chunk_, or is one that other readers of the log share (SharedLog, `tally replay --threads`).
   std::unique_ptr<LogCursor> log = storage_->ReadLog(from);
+  std::shared_ptr<const EventChunk> shared;
   for (size_t chunk = 0; chunk < chunks; ++chunk) {
-    Status read = log->Read(options_.chunk_events, &events);
+    const EventChunk* read_into = &chunk_;
+    Status read = log->ReadChunk(options_.chunk_events, &chunk_, &shared, &read_into);
+    const EventChunk& events = *read_into;
     if (read.ok() && events.empty() && chunk == 0) {
       read = Status(Code::kInternal, "log has no event at seq " + std::to_string(from));
     }

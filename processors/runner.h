@@ -130,7 +130,7 @@ class Runner {
   RowStore rows_;        // used under fold_mu_ only
   // A round's current chunk of the log, under fold_mu_ only. Kept between rounds: a chunk's vector is a few
   // MiB, and a fresh one each round cost a page fault per 4 KiB (~15 % of a replay's page faults).
-  std::vector<std::pair<uint64_t, Event>> chunk_;
+  EventChunk chunk_;
   // Shared with the storage's append listener, which may outlive the runner.
   std::shared_ptr<WakeSignal> wake_;
   std::thread thread_;

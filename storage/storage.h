@@ -107,6 +107,9 @@ struct StateWrite {
   std::vector<std::pair<std::string, uint64_t>> offsets;           // view name -> new offset
 };
 
+// A run of the log: (seq, event) in log order.
+using EventChunk = std::vector<std::pair<uint64_t, Event>>;
+
 // A forward read of the log, for a caller that reads a long run of it in pieces (the runner's round of chunks):
 // each Read continues where the last one stopped, without seeking and re-reading ahead again.
 class LogCursor {
@@ -114,7 +117,16 @@ class LogCursor {
   virtual ~LogCursor() = default;
   // Reads up to max_events more events into out (cleared first), in log order. Empty: the cursor has passed
   // the log head as it was when the cursor was made (later appends are for a new cursor).
-  virtual Status Read(size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) = 0;
+  virtual Status Read(size_t max_events, EventChunk* out) = 0;
+  // Reads on like Read, but may answer with a chunk other readers of the same log share (SharedLog,
+  // shared_log.h) instead of a copy: *events points either at *scratch, filled as Read fills out, or at a
+  // read-only shared chunk that *keep holds alive until the next call. This default always reads into scratch.
+  virtual Status ReadChunk(size_t max_events, EventChunk* scratch, std::shared_ptr<const EventChunk>* keep,
+                           const EventChunk** events) {
+    keep->reset();
+    *events = scratch;
+    return Read(max_events, scratch);
+  }
 };
 
 class Storage {

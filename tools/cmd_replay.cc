@@ -3,8 +3,11 @@
 //
 // Views are independent folds of the same log, so `all` rebuilds them on --threads threads (default: one per
 // core): the views are split into groups of about equal cost (timed on the log's first chunk), and each group
-// is rebuilt by its own engine on its own thread — own runner, log reads, row cache and commits; RocksDB takes
-// the concurrent commits. Memory: one runner's caches per thread.
+// is rebuilt by its own engine on its own thread — own runner, row cache and commits; RocksDB takes the
+// concurrent commits. The log is read and decoded once for all of them (SharedLog, storage/shared_log.h): a
+// thread folds the chunks another one read. Memory: one runner's caches per thread, and a window of a few
+// shared chunks.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +21,7 @@
 
 #include "processors/engine.h"
 #include "processors/memory_fold_state.h"
+#include "storage/shared_log.h"
 #include "storage/storage.h"
 #include "tools/command.h"
 
@@ -38,7 +42,8 @@ class ProgressBar {
     if (done < target && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     constexpr int kWidth = 40;
-    int filled = target == 0 ? kWidth : static_cast<int>(kWidth * static_cast<double>(done) / static_cast<double>(target));
+    int filled =
+        target == 0 ? kWidth : static_cast<int>(kWidth * static_cast<double>(done) / static_cast<double>(target));
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '.');
     std::fprintf(stderr, "\r[%s] %3d%% %llu/%llu events", bar.c_str(), target == 0 ? 100 : filled * 100 / kWidth,
@@ -101,11 +106,15 @@ Status RebuildAllInParallel(Storage* storage, size_t threads, const ProgressFn& 
   std::vector<std::atomic<uint64_t>> done(groups.size());
   std::mutex mu;  // guards first_error and serialises progress calls
   Status first_error;
+  SharedLog log(storage);
+  // Every reader is registered before any thread reads, so the first chunks wait for all of them.
+  std::vector<std::unique_ptr<Storage>> readers;
+  for (size_t g = 0; g < groups.size(); ++g) readers.push_back(log.Reader());
   std::vector<std::thread> pool;
   for (size_t g = 0; g < groups.size(); ++g) {
     pool.emplace_back([&, g] {
       const uint64_t members = groups[g].size();
-      Status s = Rebuild(storage, std::move(groups[g]), "all", [&](uint64_t d, uint64_t t) {
+      Status s = Rebuild(readers[g].get(), std::move(groups[g]), "all", [&](uint64_t d, uint64_t t) {
         done[g] = d * members;
         if (!progress) return;
         uint64_t sum = 0;
@@ -113,11 +122,15 @@ Status RebuildAllInParallel(Storage* storage, size_t threads, const ProgressFn& 
         std::lock_guard lock(mu);
         progress(sum, t * views);
       });
+      readers[g].reset();  // done reading: the others no longer keep chunks for this thread
       std::lock_guard lock(mu);
       if (!s.ok() && first_error.ok()) first_error = s;
     });
   }
   for (std::thread& t : pool) t.join();
+  SharedLog::Stats shared = log.stats();
+  spdlog::info("log read once for {} threads: {} chunks read, {} taken, {} reads alone, {} waits", groups.size(),
+               shared.chunks_read, shared.chunks_taken, shared.reads_alone, shared.waits);
   return first_error;
 }
 

@@ -1,0 +1,225 @@
+#include "storage/shared_log.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace tally {
+namespace {
+
+constexpr uint64_t kFree = std::numeric_limits<uint64_t>::max();
+constexpr size_t kMaxSpare = 2;
+
+}  // namespace
+
+// One reader's cursor: shares the window while it lines up with it, and once it does not, reads alone (through
+// the real storage) for the rest of its life.
+class SharedLog::SharedCursor final : public LogCursor {
+ public:
+  SharedCursor(SharedLog* log, size_t slot, uint64_t from)
+      : log_(log), slot_(slot), next_(std::max<uint64_t>(from, 1)), end_(log->storage_->LogHead()) {
+    log_->SetPosition(slot_, next_);
+  }
+
+  Status Read(size_t max_events, EventChunk* out) override {
+    std::shared_ptr<const EventChunk> keep;
+    const EventChunk* events = nullptr;
+    Status s = ReadChunk(max_events, out, &keep, &events);
+    if (s.ok() && events != out) *out = *events;
+    return s;
+  }
+
+  Status ReadChunk(size_t max_events, EventChunk* scratch, std::shared_ptr<const EventChunk>* keep,
+                   const EventChunk** events) override {
+    keep->reset();
+    *events = scratch;
+    if (next_ > end_ || max_events == 0) {
+      scratch->clear();
+      return Status::Ok();
+    }
+    if (!alone_ && end_ == log_->head_) {
+      std::shared_ptr<const EventChunk> chunk;
+      if (Status s = log_->Take(slot_, next_, max_events, &chunk); !s.ok()) return s;
+      if (chunk) {
+        next_ = chunk->back().first + 1;
+        *events = chunk.get();
+        *keep = std::move(chunk);
+        return Status::Ok();
+      }
+    }
+    if (!alone_) alone_ = log_->storage_->ReadLog(next_);
+    Status s = alone_->Read(max_events, scratch);
+    if (s.ok() && !scratch->empty()) next_ = scratch->back().first + 1;
+    log_->SetPosition(slot_, next_);
+    std::lock_guard lock(log_->mu_);
+    ++log_->stats_.reads_alone;
+    return s;
+  }
+
+ private:
+  SharedLog* log_;
+  size_t slot_;
+  uint64_t next_;  // the seq this cursor reads next
+  uint64_t end_;   // the log head when the cursor was made: it reads no further
+  std::unique_ptr<LogCursor> alone_;
+};
+
+// Everything but ReadLog goes to the real storage. Close leaves it open: it belongs to whoever made the SharedLog.
+class SharedLog::ReaderStorage final : public Storage {
+ public:
+  ReaderStorage(SharedLog* log) : log_(log), real_(log->storage_), slot_(log->Register()) {}
+  ~ReaderStorage() override { log_->Unregister(slot_); }
+
+  std::unique_ptr<LogCursor> ReadLog(uint64_t from) override {
+    return std::make_unique<SharedCursor>(log_, slot_, from);
+  }
+
+  void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
+              std::function<void(AppendResult)> done) override {
+    real_->Append(std::move(events), std::move(rejects), std::move(done));
+  }
+  Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
+                   std::function<void(AppendResult)>&& done) override {
+    return real_->TryAppend(std::move(events), std::move(rejects), std::move(done));
+  }
+  uint64_t LogHead() const override { return real_->LogHead(); }
+  void SetAppendListener(std::function<void(uint64_t head)> listener) override {
+    real_->SetAppendListener(std::move(listener));
+  }
+  Status ReadEvents(uint64_t from, size_t max_events, EventChunk* out) override {
+    return real_->ReadEvents(from, max_events, out);
+  }
+  Result<std::optional<uint64_t>> FindEvent(std::string_view store_id, std::string_view event_id) override {
+    return real_->FindEvent(store_id, event_id);
+  }
+  Result<QuarantinePage> ReadQuarantine(std::string_view store_id, size_t limit,
+                                        std::optional<std::string_view> cursor) override {
+    return real_->ReadQuarantine(store_id, limit, cursor);
+  }
+  std::unique_ptr<StateSnapshot> Snapshot() override { return real_->Snapshot(); }
+  Status CommitState(const StateWrite& write) override { return real_->CommitState(write); }
+  Status Close() override { return Status::Ok(); }
+  std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override { return real_->SizesByColumnFamily(); }
+  std::vector<std::pair<std::string, uint64_t>> MemoryUsage() override { return real_->MemoryUsage(); }
+  StorageStats Stats() const override { return real_->Stats(); }
+
+ private:
+  SharedLog* log_;
+  Storage* real_;
+  size_t slot_;
+};
+
+SharedLog::SharedLog(Storage* storage, size_t window_chunks, std::chrono::milliseconds max_wait)
+    : storage_(storage),
+      window_chunks_(std::max<size_t>(window_chunks, 1)),
+      max_wait_(max_wait),
+      head_(storage->LogHead()) {}
+
+std::unique_ptr<Storage> SharedLog::Reader() { return std::make_unique<ReaderStorage>(this); }
+
+SharedLog::Stats SharedLog::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+size_t SharedLog::Register() {
+  std::lock_guard lock(mu_);
+  for (size_t slot = 0; slot < positions_.size(); ++slot) {
+    if (positions_[slot] == kFree) {
+      positions_[slot] = 0;
+      return slot;
+    }
+  }
+  positions_.push_back(0);
+  return positions_.size() - 1;
+}
+
+void SharedLog::Unregister(size_t slot) {
+  std::lock_guard lock(mu_);
+  positions_[slot] = kFree;
+  RetireLocked();
+  changed_.notify_all();
+}
+
+void SharedLog::SetPosition(size_t slot, uint64_t next) {
+  std::lock_guard lock(mu_);
+  positions_[slot] = next;
+  RetireLocked();
+  changed_.notify_all();
+}
+
+void SharedLog::RetireLocked() {
+  uint64_t slowest = kFree;
+  for (uint64_t position : positions_) slowest = std::min(slowest, position);
+  while (!window_.empty() && window_.front().last < slowest) {
+    std::shared_ptr<EventChunk> events = std::move(window_.front().events);
+    window_.pop_front();
+    // Nobody holds it any more: its vector (a few MiB of event records) serves the next read instead of
+    // fresh memory that would fault in again.
+    if (events.use_count() == 1 && spare_.size() < kMaxSpare) spare_.push_back(std::move(events));
+  }
+}
+
+Status SharedLog::Take(size_t slot, uint64_t next, size_t max_events, std::shared_ptr<const EventChunk>* out) {
+  out->reset();
+  std::unique_lock lock(mu_);
+  for (;;) {
+    for (const Chunk& chunk : window_) {
+      if (chunk.first != next) continue;
+      if (chunk.max_events != max_events) return Status::Ok();  // another chunk size: read alone
+      *out = chunk.events;
+      ++stats_.chunks_taken;
+      // The reader is done with everything before this chunk (it released the last one it held) but holds this
+      // one: the chunk stays in the window until the reader moves on, and then its vector is free for reuse.
+      positions_[slot] = chunk.first;
+      RetireLocked();
+      changed_.notify_all();
+      return Status::Ok();
+    }
+    if (window_.empty() && !reading_ && next != source_next_) {
+      source_.reset();  // every reader has passed the old frontier: start the window where this one is
+      source_next_ = next;
+    }
+    const uint64_t frontier = window_.empty() ? source_next_ : window_.back().last + 1;
+    if (next != frontier) return Status::Ok();  // behind the window or beyond it: read alone
+    if (reading_ || window_.size() >= window_chunks_) {
+      // Another reader is reading this very chunk, or the window is full of chunks a slower reader still needs.
+      if (!reading_) ++stats_.waits;
+      if (changed_.wait_for(lock, max_wait_) == std::cv_status::timeout) return Status::Ok();
+      continue;
+    }
+    reading_ = true;
+    std::shared_ptr<EventChunk> events;
+    if (!spare_.empty()) {
+      events = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      events = std::make_shared<EventChunk>();
+    }
+    lock.unlock();
+    if (!source_) source_ = storage_->ReadLog(next);
+    // Never past the SharedLog's head, whatever the source's own bound: every sharing cursor ends there.
+    const size_t limit = static_cast<size_t>(std::min<uint64_t>(max_events, head_ - next + 1));
+    Status read = source_->Read(limit, events.get());
+    lock.lock();
+    reading_ = false;
+    changed_.notify_all();
+    if (!read.ok()) {
+      source_.reset();
+      source_next_ = 0;
+      return read;
+    }
+    if (events->empty() || events->size() < limit) {
+      // The log ended early (it cannot, below the head): leave the window as it is and let the reader find out.
+      source_.reset();
+      source_next_ = 0;
+      return Status::Ok();
+    }
+    window_.push_back(Chunk{next, events->back().first, max_events, std::move(events)});
+    source_next_ = window_.back().last + 1;
+    ++stats_.chunks_read;
+    stats_.max_window = std::max(stats_.max_window, window_.size());
+  }
+}
+
+}  // namespace tally
