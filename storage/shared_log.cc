@@ -67,7 +67,7 @@ class SharedLog::SharedCursor final : public LogCursor {
 // Everything but ReadLog goes to the real storage. Close leaves it open: it belongs to whoever made the SharedLog.
 class SharedLog::ReaderStorage final : public Storage {
  public:
-  ReaderStorage(SharedLog* log) : log_(log), real_(log->storage_), slot_(log->Register()) {}
+  explicit ReaderStorage(SharedLog* log) : log_(log), real_(log->storage_), slot_(log->Register()) {}
   ~ReaderStorage() override { log_->Unregister(slot_); }
 
   std::unique_ptr<LogCursor> ReadLog(uint64_t from) override {
