@@ -17,7 +17,6 @@ namespace {
 // std::string is NUL-terminated, which is what capnp::Text::Reader requires; embedded NULs survive because the
 // length is explicit.
 capnp::Text::Reader TextOf(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
-std::string StringOf(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
 
 void EncodeTexts(const Event& e, wire::StoredEvent::Builder b) {
   b.setEventId(TextOf(e.event_id));
@@ -52,33 +51,53 @@ void EncodeScalars(const Event& e, wire::StoredEvent::Builder b) {
   PutNumericScalars(e, b);
 }
 
-// Each field's presence is tested before its reader is built: most events carry only a few of the seventeen
-// texts, and building the reader of an absent one cost as much as testing it (callgrind, replay of the log).
+// Replaces *out with the text when `has`, reusing the string's capacity; clears it otherwise. `get` is only
+// called when `has`: building the reader of an absent text cost as much as testing it (callgrind, replay).
+template <typename Get>
+void DecodeText(std::optional<std::string>* out, bool has, Get get) {
+  if (!has) {
+    out->reset();
+    return;
+  }
+  capnp::Text::Reader t = get();
+  if (*out) {
+    (*out)->assign(t.begin(), t.size());
+  } else {
+    out->emplace(t.begin(), t.size());
+  }
+}
+
+// Most events carry only a few of the seventeen texts.
 void DecodeTexts(wire::StoredEvent::Reader r, Event* e) {
-  e->event_id = StringOf(r.getEventId());
-  e->store_id = StringOf(r.getStoreId());
-  if (r.hasProperties()) e->properties = StringOf(r.getProperties());
-  if (r.hasConversationId()) e->conversation_id = StringOf(r.getConversationId());
-  if (r.hasCustomerId()) e->customer_id = StringOf(r.getCustomerId());
-  if (r.hasChannel()) e->channel = StringOf(r.getChannel());
-  if (r.hasCustomerName()) e->customer_name = StringOf(r.getCustomerName());
-  if (r.hasText()) e->text = StringOf(r.getText());
-  if (r.hasAgentId()) e->agent_id = StringOf(r.getAgentId());
-  if (r.hasReason()) e->reason = StringOf(r.getReason());
-  if (r.hasQuery()) e->query = StringOf(r.getQuery());
-  if (r.hasTopic()) e->topic = StringOf(r.getTopic());
-  if (r.hasUrl()) e->url = StringOf(r.getUrl());
-  if (r.hasShellFileId()) e->shell_file_id = StringOf(r.getShellFileId());
-  if (r.hasProfileId()) e->profile_id = StringOf(r.getProfileId());
-  if (r.hasModel()) e->model = StringOf(r.getModel());
-  if (r.hasService()) e->service = StringOf(r.getService());
-  if (r.hasOperation()) e->operation = StringOf(r.getOperation());
-  if (r.hasTimezone()) e->timezone = StringOf(r.getTimezone());
+  capnp::Text::Reader id = r.getEventId(), store = r.getStoreId();
+  e->event_id.assign(id.begin(), id.size());
+  e->store_id.assign(store.begin(), store.size());
+  DecodeText(&e->properties, r.hasProperties(), [&] { return r.getProperties(); });
+  DecodeText(&e->conversation_id, r.hasConversationId(), [&] { return r.getConversationId(); });
+  DecodeText(&e->customer_id, r.hasCustomerId(), [&] { return r.getCustomerId(); });
+  DecodeText(&e->channel, r.hasChannel(), [&] { return r.getChannel(); });
+  DecodeText(&e->customer_name, r.hasCustomerName(), [&] { return r.getCustomerName(); });
+  DecodeText(&e->text, r.hasText(), [&] { return r.getText(); });
+  DecodeText(&e->agent_id, r.hasAgentId(), [&] { return r.getAgentId(); });
+  DecodeText(&e->reason, r.hasReason(), [&] { return r.getReason(); });
+  DecodeText(&e->query, r.hasQuery(), [&] { return r.getQuery(); });
+  DecodeText(&e->topic, r.hasTopic(), [&] { return r.getTopic(); });
+  DecodeText(&e->url, r.hasUrl(), [&] { return r.getUrl(); });
+  DecodeText(&e->shell_file_id, r.hasShellFileId(), [&] { return r.getShellFileId(); });
+  DecodeText(&e->profile_id, r.hasProfileId(), [&] { return r.getProfileId(); });
+  DecodeText(&e->model, r.hasModel(), [&] { return r.getModel(); });
+  DecodeText(&e->service, r.hasService(), [&] { return r.getService(); });
+  DecodeText(&e->operation, r.hasOperation(), [&] { return r.getOperation(); });
+  DecodeText(&e->timezone, r.hasTimezone(), [&] { return r.getTimezone(); });
 }
 
 template <typename Group, typename T>
 void DecodeOptional(Group g, std::optional<T>* out) {
-  if (g.isValue()) *out = static_cast<T>(g.getValue());
+  if (g.isValue()) {
+    *out = static_cast<T>(g.getValue());
+  } else {
+    out->reset();
+  }
 }
 
 // Returns false when an enum holds a value this build does not know (a damaged or future log).
@@ -116,6 +135,8 @@ bool DecodeScalars(wire::StoredEvent::Reader r, Event* e) {
   if (r.getCsiWeights().isValue()) {
     wire::CsiWeights::Reader w = r.getCsiWeights().getValue();
     e->csi_weights = CsiWeights{w.getEffectiveness(), w.getEffort(), w.getEfficiency(), w.getEmpathy()};
+  } else {
+    e->csi_weights.reset();
   }
   return true;
 }
@@ -178,7 +199,7 @@ std::string EncodeStoredEvent(const Event& event) {
   return std::string(bytes.begin(), bytes.size());
 }
 
-Result<Event> DecodeStoredEvent(std::string_view bytes) {
+Status DecodeStoredEvent(std::string_view bytes, Event* out) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
     return Status(Code::kCorruption, fmt::format("stored event of {} bytes is not whole words", bytes.size()));
   }
@@ -194,22 +215,27 @@ Result<Event> DecodeStoredEvent(std::string_view bytes) {
     std::memcpy(static_cast<void*>(copy.begin()), bytes.data(), bytes.size());
     aligned = copy;
   }
-  Event event;
   bool enums_ok = true;
   bool trailing = false;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
     capnp::FlatArrayMessageReader reader(aligned);
     trailing = reader.getEnd() != aligned.end();
     wire::StoredEvent::Reader r = reader.getRoot<wire::StoredEvent>();
-    event.occurred_at_ms = r.getOccurredAtMs();
-    DecodeTexts(r, &event);
-    enums_ok = DecodeScalars(r, &event);
+    out->occurred_at_ms = r.getOccurredAtMs();
+    DecodeTexts(r, out);
+    enums_ok = DecodeScalars(r, out);
   });
   KJ_IF_MAYBE(e, failure) {
     return Status(Code::kCorruption, fmt::format("stored event does not decode: {}", e->getDescription().cStr()));
   }
   if (trailing) return Status(Code::kCorruption, "stored event has trailing bytes");
   if (!enums_ok) return Status(Code::kCorruption, "stored event holds an unknown enum value");
+  return Status::Ok();
+}
+
+Result<Event> DecodeStoredEvent(std::string_view bytes) {
+  Event event;
+  if (Status s = DecodeStoredEvent(bytes, &event); !s.ok()) return s;
   return event;
 }
 

@@ -22,6 +22,9 @@ std::string EncodeStoredEvent(const Event& event);
 // table or pointers, enum values this build does not know, trailing bytes) give kCorruption; never crashes
 // and never throws. The input need not be aligned.
 Result<Event> DecodeStoredEvent(std::string_view bytes);
+// The same into an existing event, every field replaced, its strings' capacity reused (a reader that decodes
+// chunk after chunk into the same events allocates little). On an error *out is left partly decoded.
+Status DecodeStoredEvent(std::string_view bytes, Event* out);
 
 // Appends the event as one flat JSON object: the envelope (event_id, type, store_id, occurred_at in UTC with
 // milliseconds, properties verbatim when present), then the type's fields in catalogue order, absent optional

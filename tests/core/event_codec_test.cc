@@ -58,6 +58,30 @@ TEST(EventCodecTest, StoredRoundTripForEveryAcceptedCase) {
   }
 }
 
+// Decoding into an event that held another one (a reader's reused chunk) replaces every field: nothing of the
+// previous event survives, whatever the two types.
+TEST(EventCodecTest, DecodeIntoAUsedEventReplacesEveryField) {
+  auto events = AcceptedCaseEvents();
+  events.push_back(FullPassCompleted());
+  Event csi;
+  csi.event_id = "ev-csi";
+  csi.type = EventType::kStoreConfigured;
+  csi.store_id = "s";
+  csi.csi_weights = CsiWeights{0.1, 0.2, 0.3, 0.4};
+  events.push_back(csi);
+  ASSERT_GT(events.size(), 40u);
+  for (size_t i = 0; i < events.size(); ++i) {
+    // The previous event: the one before, and the fully populated ones, so every kind of field is stale.
+    for (const Event* previous : {&events[(i + events.size() - 1) % events.size()], &events[events.size() - 2],
+                                  &events.back()}) {
+      Event reused = *previous;
+      Status s = DecodeStoredEvent(EncodeStoredEvent(events[i]), &reused);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_EQ(reused, events[i]) << "decoded over " << EventToJson(*previous) << "\n" << EventToJson(events[i]);
+    }
+  }
+}
+
 TEST(EventCodecTest, StoredRoundTripKeepsEmbeddedNulAndUnsetVersusZero) {
   Event e = FullPassCompleted();
   e.model = std::string("a\0b", 3);
