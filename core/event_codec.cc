@@ -60,11 +60,7 @@ void DecodeText(std::optional<std::string>* out, bool has, Get get) {
     return;
   }
   capnp::Text::Reader t = get();
-  if (*out) {
-    (*out)->assign(t.begin(), t.size());
-  } else {
-    out->emplace(t.begin(), t.size());
-  }
+  *out = std::string_view(t.begin(), t.size());  // assigns into the held string when there is one
 }
 
 // Most events carry only a few of the seventeen texts.

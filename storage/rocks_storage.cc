@@ -139,22 +139,24 @@ class RocksLogCursor final : public LogCursor {
   }
 
   Status Read(size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) override {
+    if (!it_) {
+      out->clear();
+      return Status::Ok();
+    }
     // Events are decoded over the ones out already holds (a chunk vector reused round after round), so their
     // strings' buffers are reused rather than freed and allocated again.
     size_t n = 0;
-    Status status;
-    for (; it_ && it_->Valid() && n < max_events; it_->Next()) {
+    for (; it_->Valid() && n < max_events; it_->Next(), ++n) {
       if (n == out->size()) out->emplace_back();
       auto& [seq, event] = (*out)[n];
       seq = GetBigEndian64(it_->key().ToStringView());
       if (Status s = DecodeStoredEvent(it_->value().ToStringView(), &event); !s.ok()) {
-        status = Status(Code::kCorruption, "event " + std::to_string(seq) + ": " + s.message());
-        break;
+        Status corrupt(Code::kCorruption, "event " + std::to_string(seq) + ": " + s.message());
+        out->resize(n);
+        return corrupt;
       }
-      ++n;
     }
     out->resize(n);
-    if (!status.ok() || !it_) return status;
     return FromRocks(it_->status(), "read events");
   }
 

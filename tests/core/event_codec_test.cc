@@ -72,8 +72,8 @@ TEST(EventCodecTest, DecodeIntoAUsedEventReplacesEveryField) {
   ASSERT_GT(events.size(), 40u);
   for (size_t i = 0; i < events.size(); ++i) {
     // The previous event: the one before, and the fully populated ones, so every kind of field is stale.
-    for (const Event* previous : {&events[(i + events.size() - 1) % events.size()], &events[events.size() - 2],
-                                  &events.back()}) {
+    for (const Event* previous :
+         {&events[(i + events.size() - 1) % events.size()], &events[events.size() - 2], &events.back()}) {
       Event reused = *previous;
       Status s = DecodeStoredEvent(EncodeStoredEvent(events[i]), &reused);
       ASSERT_TRUE(s.ok()) << s.ToString();
