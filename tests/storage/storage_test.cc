@@ -97,6 +97,51 @@ TEST(StorageTest, LogCursorReadsOnInPiecesUpToTheHeadAtItsCreation) {
   EXPECT_EQ(out.size(), 15u);
 }
 
+// A stored event that no longer decodes stops the read with a corruption error naming its sequence; the events
+// before it are handed out (decoded over slots the vector already held), the slots from it on are dropped.
+TEST(StorageTest, LogReadStopsAtADamagedEventAndNamesIt) {
+  TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 10)).status.ok());
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  {
+    std::vector<std::string> names;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_NO_FATAL_FAILURE(OpenRaw(dir.path(), &names, &handles, &db));
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == storage_keys::kEventsCf) {
+        ASSERT_TRUE(db->Put({}, handles[i], BigEndianKey64(6), "not a stored event").ok());
+      }
+    }
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_NE(storage, nullptr);
+
+  // The cursor's vector already holds more used slots than the read will fill.
+  std::vector<std::pair<uint64_t, Event>> out(8, {99, MakeEvent("old", "stale")});
+  std::unique_ptr<LogCursor> log = storage->ReadLog(3);
+  Status s = log->Read(100, &out);
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("event 6"), std::string::npos) << s.ToString();
+  ASSERT_EQ(out.size(), 3u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].first, i + 3);
+    EXPECT_EQ(out[i].second, MakeEvent("s1", "e" + std::to_string(i + 2)));
+  }
+
+  s = storage->ReadEvents(1, 100, &out);
+  EXPECT_EQ(s.code(), Code::kCorruption) << s.ToString();
+  EXPECT_EQ(out.size(), 5u);
+  // Reads that end before the damaged event are unaffected.
+  ASSERT_TRUE(storage->ReadEvents(1, 5, &out).ok());
+  EXPECT_EQ(out.size(), 5u);
+}
+
 TEST(StorageTest, DuplicatesWithinOneRequest) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
