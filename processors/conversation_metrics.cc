@@ -7,8 +7,8 @@
 namespace tally {
 namespace {
 
-// One event's fold: loads the conversation's state at most once, accumulates the deltas of its day and hour
-// rows, and writes each row and the conversation once.
+// One event's fold: loads the conversation's state at most once, accumulates the deltas of its day and of its
+// hour, and writes them into the day row (which holds the day's hours too) and the conversation once.
 class EventFold {
  public:
   EventFold(const Event& event, FoldState& state)
@@ -31,7 +31,7 @@ class EventFold {
   void CountCustomer(std::string_view customer_id);
   bool NewWeekForCustomer(std::string_view customer_id, const CustomerMonth& this_month, DayNum month_start);
   void CountNewMonthForCustomer(std::string_view customer_id, DayNum month_start);
-  void AddToRow(const std::string& key, const MetricsRow& delta);
+  void WriteDayRow();
   void AddToCounter(const std::string& key, uint64_t delta);
   void AddToHistogram(uint64_t response_ms);
 
@@ -185,12 +185,13 @@ void EventFold::Configured() {
   state_.Put(key, EncodeRoiConfig(config));
 }
 
-void EventFold::AddToRow(const std::string& key, const MetricsRow& delta) {
-  if (delta.IsZero()) return;
-  auto value = state_.Get(key);
-  MetricsRow row = value ? DecodeMetricsRow(*value) : MetricsRow{};
-  row.Add(delta);
-  state_.Put(key, EncodeMetricsRow(row));
+// The day row is edited in place (conversation_metrics_state.h), like the histogram.
+void EventFold::WriteDayRow() {
+  if (day_delta_.IsZero() && hour_delta_.IsZero()) return;
+  state_.Update(DayRowKey(store_, day_), [this](std::optional<std::string>& row) {
+    if (!row) row.emplace();
+    AddToDayRow(&*row, static_cast<int>(hour_ - int64_t{day_} * 24), day_delta_, hour_delta_);
+  });
 }
 
 void EventFold::AddToCounter(const std::string& key, uint64_t delta) {
@@ -209,8 +210,7 @@ void EventFold::AddToHistogram(uint64_t response_ms) {
 }
 
 void EventFold::Flush() {
-  AddToRow(DayRowKey(store_, day_), day_delta_);
-  AddToRow(HourRowKey(store_, hour_), hour_delta_);
+  WriteDayRow();
   if (conversation_dirty_) {
     state_.Put(ConversationKey(store_, *event_.conversation_id), EncodeConversationState(*conversation_));
   }

@@ -210,6 +210,71 @@ void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells)
   }
 }
 
+namespace {
+
+constexpr size_t kMetricsBytes = 11 * 8;  // EncodeMetricsRow's fixed width
+constexpr size_t kHourEntry = 1 + kMetricsBytes;
+
+// The fields of a MetricsRow in EncodeMetricsRow's order (the sum as its two's-complement bits).
+std::array<uint64_t, 11> Fields(const MetricsRow& r) {
+  return {r.total_conversations,
+          r.resolved_conversations,
+          r.escalated_conversations,
+          r.abandoned_conversations,
+          r.ai_resolved_conversations,
+          r.total_messages,
+          r.customer_messages,
+          r.agent_messages,
+          r.responses,
+          static_cast<uint64_t>(r.response_time_sum_ms),
+          r.unique_customers};
+}
+
+void AddInPlace(char* at, const MetricsRow& delta) {
+  std::array<uint64_t, 11> add = Fields(delta);
+  for (size_t i = 0; i < add.size(); ++i) Store<uint64_t>(at + 8 * i, Load<uint64_t>(at + 8 * i) + add[i]);
+}
+
+// Well formed: the day's counters, then whole hour entries with hours ascending and below 24.
+bool ValidDayRow(std::string_view row) {
+  if (row.size() < kMetricsBytes || (row.size() - kMetricsBytes) % kHourEntry != 0) return false;
+  int previous = -1;
+  for (size_t at = kMetricsBytes; at < row.size(); at += kHourEntry) {
+    auto hour = static_cast<unsigned char>(row[at]);
+    if (hour >= 24 || int{hour} <= previous) return false;
+    previous = hour;
+  }
+  return true;
+}
+
+}  // namespace
+
+void AddToDayRow(std::string* row, int hour_of_day, const MetricsRow& day, const MetricsRow& hour) {
+  if (!ValidDayRow(*row)) row->assign(kMetricsBytes, '\0');
+  AddInPlace(row->data(), day);
+  size_t at = kMetricsBytes;
+  while (at < row->size() && static_cast<unsigned char>((*row)[at]) < hour_of_day) at += kHourEntry;
+  if (at == row->size() || static_cast<unsigned char>((*row)[at]) != hour_of_day) {
+    char entry[kHourEntry] = {};
+    entry[0] = static_cast<char>(hour_of_day);
+    row->insert(at, entry, sizeof entry);
+  }
+  AddInPlace(row->data() + at + 1, hour);
+}
+
+MetricsRow DayRowTotals(std::string_view row) {
+  if (!ValidDayRow(row)) return {};
+  return DecodeMetricsRow(row.substr(0, kMetricsBytes));
+}
+
+void DayRowHours(std::string_view row, std::array<MetricsRow, 24>* hours) {
+  hours->fill(MetricsRow{});
+  if (!ValidDayRow(row)) return;
+  for (size_t at = kMetricsBytes; at < row.size(); at += kHourEntry) {
+    (*hours)[static_cast<unsigned char>(row[at])] = DecodeMetricsRow(row.substr(at + 1, kMetricsBytes));
+  }
+}
+
 std::string StoreKeyPrefix(std::string_view store) {
   std::string key(store);
   key.push_back('\0');
@@ -231,12 +296,6 @@ std::string ConversationKey(std::string_view store, std::string_view conversatio
 std::string DayRowKey(std::string_view store, DayNum day) {
   std::string key = TagKey(store, 'd');
   PutOrderedI32(&key, day);
-  return key;
-}
-
-std::string HourRowKey(std::string_view store, int64_t hour) {
-  std::string key = TagKey(store, 'h');
-  PutOrderedI64(&key, hour);
   return key;
 }
 

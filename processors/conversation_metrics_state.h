@@ -2,8 +2,8 @@
 // queries. All keys are relative to the view generation and start with the store: "<store_id>" 0x00 <tag> …
 //   'c' <conversation_id>                   ConversationState: customer, open customer run, and the hours in
 //                                           which it had each kind of outcome (distinct counts per hour/day)
-//   'd' <day i32>                           MetricsRow for a UTC day
-//   'h' <hour i64>                          MetricsRow for a UTC hour
+//   'd' <day i32>                           DayRow: the MetricsRow of a UTC day and of each of its hours with
+//                                           data (layout 3; layouts 1–2 kept each hour in its own row 'h')
 //   'r' <day i32>                           that day's response-time histogram, one value (AddToDayHistogram)
 //   'K' <month start i32> <customer_id>     CustomerMonth: the days and hours of that month the customer was seen
 //   'k' <year start i32> <customer_id>      CustomerYear: the months of that year the customer was seen
@@ -61,6 +61,22 @@ struct MetricsRow {
 
 std::string EncodeMetricsRow(const MetricsRow& row);
 MetricsRow DecodeMetricsRow(std::string_view value);  // a missing or short value decodes as zeros
+
+// A day row ('d' <day>) holds the day's counters and those of every hour of the day that has any, so the fold
+// edits one row per event instead of a day row and an hour row. Fixed width, little-endian like ValueWriter's,
+// made for an in-place edit:
+//   88 bytes      the day's MetricsRow, encoded as EncodeMetricsRow does
+//   n x 89 bytes  one entry per hour with data, ascending: u8 hour of the day (0–23), then its MetricsRow
+// A busy day is 88 + 24 × 89 = 2 224 bytes.
+//
+// Adds `day` to the day's counters and `hour` to those of hour_of_day (0–23) of an encoded day row (empty or
+// malformed: starts a new one).
+void AddToDayRow(std::string* row, int hour_of_day, const MetricsRow& day, const MetricsRow& hour);
+// The day's counters of an encoded day row (zeros when malformed).
+MetricsRow DayRowTotals(std::string_view row);
+// The counters of each hour of the day (index = hour of the day) of an encoded day row, into *hours; hours
+// without data, and every hour of a malformed row, are zeros.
+void DayRowHours(std::string_view row, std::array<MetricsRow, 24>* hours);
 
 struct ConversationState {
   std::optional<std::string> customer_id;  // fixed by the first conversation_started
@@ -134,7 +150,6 @@ CustomerMonth DecodeCustomerMonth(std::string_view value);
 std::string StoreKeyPrefix(std::string_view store);
 std::string ConversationKey(std::string_view store, std::string_view conversation_id);
 std::string DayRowKey(std::string_view store, DayNum day);
-std::string HourRowKey(std::string_view store, int64_t hour);
 std::string HistogramKey(std::string_view store, DayNum day);
 std::string CustomerMonthKey(std::string_view store, DayNum month_start, std::string_view customer_id);
 std::string CustomerYearKey(std::string_view store, DayNum year_start, std::string_view customer_id);

@@ -1,5 +1,6 @@
 // Queries of the conversation_metrics view: daily_metrics, metrics, trends, roi, export.
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "core/event.h"
@@ -26,7 +27,7 @@ Result<std::vector<MetricsRow>> ReadDayRows(const ViewReader& reader, std::strin
   size_t prefix = DayRowKey(store, from).size() - 4;
   Status scanned = reader.Scan(DayRowKey(store, from), DayRowKey(store, to + 1), [&](std::string_view k, std::string_view v) {
     DayNum day = GetOrderedI32(k.substr(prefix));
-    rows[static_cast<size_t>(day - from)] = DecodeMetricsRow(v);
+    rows[static_cast<size_t>(day - from)] = DayRowTotals(v);
     return true;
   });
   if (!scanned.ok()) return scanned;
@@ -156,11 +157,16 @@ Status WriteHourBuckets(JsonWriter& w, const ViewReader& reader, std::string_vie
   int64_t first = int64_t{range.from} * 24;
   int64_t last = (int64_t{range.to} + 1) * 24 - 1;
   std::vector<MetricsRow> rows(static_cast<size_t>(last - first + 1));
-  size_t prefix = HourRowKey(store, first).size() - 8;
-  Status scanned = reader.Scan(HourRowKey(store, first), HourRowKey(store, last + 1), [&](std::string_view k, std::string_view v) {
-    rows[static_cast<size_t>(GetOrderedI64(k.substr(prefix)) - first)] = DecodeMetricsRow(v);
-    return true;
-  });
+  // The hours live in their day's row (conversation_metrics_state.h).
+  std::array<MetricsRow, 24> hours;
+  size_t prefix = DayRowKey(store, range.from).size() - 4;
+  Status scanned = reader.Scan(
+      DayRowKey(store, range.from), DayRowKey(store, range.to + 1), [&](std::string_view k, std::string_view v) {
+        DayRowHours(v, &hours);
+        auto day = static_cast<size_t>(GetOrderedI32(k.substr(prefix)) - range.from);
+        std::copy(hours.begin(), hours.end(), rows.begin() + static_cast<std::ptrdiff_t>(day * 24));
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   for (int64_t hour = first; hour <= last; ++hour) {
     const MetricsRow& row = rows[static_cast<size_t>(hour - first)];

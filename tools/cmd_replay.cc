@@ -110,9 +110,15 @@ Status RebuildAllInParallel(Storage* storage, size_t threads, const ProgressFn& 
   // Every reader is registered before any thread reads, so the first chunks wait for all of them.
   std::vector<std::unique_ptr<Storage>> readers;
   for (size_t g = 0; g < groups.size(); ++g) readers.push_back(log.Reader());
+  std::vector<std::string> names(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (const auto& p : groups[g]) names[g] += (names[g].empty() ? "" : ", ") + std::string(p->name());
+  }
+  std::vector<double> seconds(groups.size(), 0);
   std::vector<std::thread> pool;
   for (size_t g = 0; g < groups.size(); ++g) {
     pool.emplace_back([&, g] {
+      const auto begin = std::chrono::steady_clock::now();
       const uint64_t members = groups[g].size();
       Status s = Rebuild(readers[g].get(), std::move(groups[g]), "all", [&](uint64_t d, uint64_t t) {
         done[g] = d * members;
@@ -124,10 +130,13 @@ Status RebuildAllInParallel(Storage* storage, size_t threads, const ProgressFn& 
       });
       readers[g].reset();  // done reading: the others no longer keep chunks for this thread
       std::lock_guard lock(mu);
+      seconds[g] = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       if (!s.ok() && first_error.ok()) first_error = s;
     });
   }
   for (std::thread& t : pool) t.join();
+  // Which views shared a thread and how long each thread took: the slowest one is the replay's time.
+  for (size_t g = 0; g < groups.size(); ++g) spdlog::info("thread {}: {:.2f} s for {}", g, seconds[g], names[g]);
   SharedLog::Stats shared = log.stats();
   spdlog::info("log read once for {} threads: {} chunks read, {} taken, {} reads alone, {} waits", groups.size(),
                shared.chunks_read, shared.chunks_taken, shared.reads_alone, shared.waits);

@@ -95,7 +95,7 @@ TEST_F(ViewLayoutTest, EveryViewRecordsItsLayout) {
   for (const auto& p : MakeAllProcessors()) {
     EXPECT_EQ(RecordedLayout(*storage_, p->name()), p->layout_version()) << p->name();
   }
-  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 2u);
+  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 3u);
 }
 
 TEST_F(ViewLayoutTest, AMatchingLayoutIsLeftAlone) {
@@ -124,7 +124,7 @@ TEST_F(ViewLayoutTest, AnOlderLayoutIsDroppedAndRefoldedFromTheLog) {
   EXPECT_EQ(control.building, 0u);
   EXPECT_EQ(RowsIn(*storage_, kMetrics, 1), 0u);
   EXPECT_EQ(RowsIn(*storage_, kMetrics, 2), 0u);
-  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 2u);
+  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 3u);
 
   ASSERT_TRUE((*engine)->CatchUp().ok());
   EXPECT_EQ(OffsetOf(**engine, kMetrics), head_);
