@@ -121,6 +121,7 @@ class ValueReader {
   }
   bool ok() const { return ok_; }
   bool done() const { return pos_ == in_.size(); }
+  size_t remaining() const { return in_.size() - pos_; }
 
  private:
   template <typename T>

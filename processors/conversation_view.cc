@@ -7,35 +7,23 @@
 
 namespace tally {
 
-using quality::AnalysisScores;
+using quality::ConversationDay;
 using quality::ConversationRecord;
 using quality::DailyAnalysis;
-using quality::DaySummary;
 
 namespace {
 
-// Every analysis_date of the conversation, ascending, joined with that day's message summary.
+// Every analysis_date of the conversation, ascending, joined with that day's message summary (same row).
 Result<std::vector<DailyAnalysis>> LoadAnalyses(const ViewReader& view, std::string_view store, std::string_view conv,
-                                                const CsiWeights& weights) {
-  std::string prefix = quality::AnalysisPrefix(store, conv);
+                                                const ConversationRecord& record, const CsiWeights& weights) {
   std::vector<DailyAnalysis> out;
-  Status failure;
-  Status scan = view.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
-    std::string_view day_part = key.substr(prefix.size());
-    std::optional<AnalysisScores> scores = AnalysisScores::Decode(value);
-    if (day_part.size() != 4 || !scores) return true;
-    DayNum day = GetOrderedI32(day_part);
-    Result<std::optional<std::string>> s = view.Get(quality::SummaryKey(store, conv, day));
-    if (!s.ok()) {
-      failure = s.status();
-      return false;
-    }
-    std::optional<DaySummary> summary = *s ? DaySummary::Decode(**s) : std::nullopt;
-    out.push_back(quality::DeriveAnalysis(day, *scores, summary, weights));
-    return true;
-  });
-  if (!scan.ok()) return scan;
-  if (!failure.ok()) return failure;
+  for (DayNum day : record.analysis_dates) {
+    Result<std::optional<std::string>> raw = view.Get(quality::ConversationDayKey(store, day, conv));
+    if (!raw.ok()) return raw.status();
+    std::optional<ConversationDay> d = *raw ? ConversationDay::Decode(**raw) : std::nullopt;
+    if (!d || !d->analysis) continue;
+    out.push_back(quality::DeriveAnalysis(day, *d->analysis, d->summary, weights));
+  }
   return out;
 }
 
@@ -72,7 +60,7 @@ Result<std::string> ConversationJson(const ViewReader& view, std::string_view st
   if (!c) return Status(Code::kCorruption, "quality: bad conversation row");
   Result<CsiWeights> weights = quality::ReadCsiWeights(view, store_id);
   if (!weights.ok()) return weights.status();
-  Result<std::vector<DailyAnalysis>> analyses = LoadAnalyses(view, store_id, conversation_id, *weights);
+  Result<std::vector<DailyAnalysis>> analyses = LoadAnalyses(view, store_id, conversation_id, *c, *weights);
   if (!analyses.ok()) return analyses.status();
 
   std::string out;

@@ -40,6 +40,8 @@ std::string ConversationRecord::Encode() const {
     w.F64(quality->overall).F64(quality->helpfulness).F64(quality->accuracy).F64(quality->politeness);
     w.I64(quality->scored_at);
   }
+  w.U64(analysis_dates.size());
+  for (DayNum day : analysis_dates) w.I32(day);
   return w.Take();
 }
 
@@ -66,20 +68,30 @@ std::optional<ConversationRecord> ConversationRecord::Decode(std::string_view va
     q.scored_at = r.I64();
     c.quality = q;
   }
+  uint64_t dates = r.U64();
+  if (!r.ok() || dates > r.remaining() / sizeof(int32_t)) return std::nullopt;
+  c.analysis_dates.resize(dates);
+  for (DayNum& day : c.analysis_dates) day = r.I32();
   return Finish(r, std::move(c));
 }
 
-std::string DaySummary::Encode() const {
+std::string ConversationDay::Encode() const {
   ValueWriter w;
-  w.U8(kVersion).U64(messages).I64(first_at).I64(last_at).Opt(open_run_start).Opt(first_response_ms);
-  w.I64(response_sum_ms).U64(responses);
+  const DaySummary& s = summary;
+  w.U8(kVersion).U64(s.messages).I64(s.first_at).I64(s.last_at).Opt(s.open_run_start).Opt(s.first_response_ms);
+  w.I64(s.response_sum_ms).U64(s.responses).Bool(analysis.has_value());
+  if (analysis) {
+    const AnalysisScores& a = *analysis;
+    w.F64(a.sentiment_score).F64(a.sentiment_shift).F64(a.resolution_achieved).F64(a.fcr_score).F64(a.ces);
+  }
   return w.Take();
 }
 
-std::optional<DaySummary> DaySummary::Decode(std::string_view value) {
+std::optional<ConversationDay> ConversationDay::Decode(std::string_view value) {
   ValueReader r(value);
-  DaySummary s;
+  ConversationDay d;
   if (r.U8() != kVersion) return std::nullopt;
+  DaySummary& s = d.summary;
   s.messages = r.U64();
   s.first_at = r.I64();
   s.last_at = r.I64();
@@ -87,25 +99,16 @@ std::optional<DaySummary> DaySummary::Decode(std::string_view value) {
   s.first_response_ms = r.Opt<int64_t>();
   s.response_sum_ms = r.I64();
   s.responses = r.U64();
-  return Finish(r, s);
-}
-
-std::string AnalysisScores::Encode() const {
-  ValueWriter w;
-  w.U8(kVersion).F64(sentiment_score).F64(sentiment_shift).F64(resolution_achieved).F64(fcr_score).F64(ces);
-  return w.Take();
-}
-
-std::optional<AnalysisScores> AnalysisScores::Decode(std::string_view value) {
-  ValueReader r(value);
-  AnalysisScores a;
-  if (r.U8() != kVersion) return std::nullopt;
-  a.sentiment_score = r.F64();
-  a.sentiment_shift = r.F64();
-  a.resolution_achieved = r.F64();
-  a.fcr_score = r.F64();
-  a.ces = r.F64();
-  return Finish(r, a);
+  if (r.Bool()) {
+    AnalysisScores a;
+    a.sentiment_score = r.F64();
+    a.sentiment_shift = r.F64();
+    a.resolution_achieved = r.F64();
+    a.fcr_score = r.F64();
+    a.ces = r.F64();
+    d.analysis = a;
+  }
+  return Finish(r, std::move(d));
 }
 
 std::string QualityDay::Encode() const {
@@ -166,26 +169,10 @@ std::string ConversationKey(std::string_view store, std::string_view conv) {
   return k;
 }
 
-std::string SummaryKey(std::string_view store, std::string_view conv, DayNum day) {
-  std::string k = StoreKey(store, 'S');
-  AppendOrderedString(&k, conv);
-  return k + DayKeyPart(day);
-}
+std::string ConversationDayPrefix(std::string_view store, DayNum day) { return StoreKey(store, 'D') + DayKeyPart(day); }
 
-std::string AnalysisPrefix(std::string_view store, std::string_view conv) {
-  std::string k = StoreKey(store, 'A');
-  AppendOrderedString(&k, conv);
-  return k;
-}
-
-std::string AnalysisKey(std::string_view store, std::string_view conv, DayNum day) {
-  return AnalysisPrefix(store, conv) + DayKeyPart(day);
-}
-
-std::string AnalysedOnPrefix(std::string_view store, DayNum day) { return StoreKey(store, 'a') + DayKeyPart(day); }
-
-std::string AnalysedOnKey(std::string_view store, DayNum day, std::string_view conv) {
-  std::string k = AnalysedOnPrefix(store, day);
+std::string ConversationDayKey(std::string_view store, DayNum day, std::string_view conv) {
+  std::string k = ConversationDayPrefix(store, day);
   AppendOrderedString(&k, conv);
   return k;
 }
@@ -226,20 +213,18 @@ std::optional<double> Csi(const DailyAnalysis& d, const CsiWeights& w) {
 
 }  // namespace
 
-DailyAnalysis DeriveAnalysis(DayNum date, const AnalysisScores& scores, const std::optional<DaySummary>& summary,
+DailyAnalysis DeriveAnalysis(DayNum date, const AnalysisScores& scores, const DaySummary& summary,
                              const CsiWeights& weights) {
   DailyAnalysis d;
   d.date = date;
   d.scores = scores;
-  if (summary) {
-    if (summary->first_response_ms) d.first_response_time_s = static_cast<double>(*summary->first_response_ms) / 1000.0;
-    if (summary->responses > 0) {
-      d.avg_response_time_s =
-          static_cast<double>(summary->response_sum_ms) / (static_cast<double>(summary->responses) * 1000.0);
-    }
-    if (summary->messages >= 2) {
-      d.total_handling_time_min = static_cast<double>(summary->last_at - summary->first_at) / 60000.0;
-    }
+  if (summary.first_response_ms) d.first_response_time_s = static_cast<double>(*summary.first_response_ms) / 1000.0;
+  if (summary.responses > 0) {
+    d.avg_response_time_s =
+        static_cast<double>(summary.response_sum_ms) / (static_cast<double>(summary.responses) * 1000.0);
+  }
+  if (summary.messages >= 2) {
+    d.total_handling_time_min = static_cast<double>(summary.last_at - summary.first_at) / 60000.0;
   }
   d.effectiveness = (scores.resolution_achieved + scores.fcr_score) / 2;
   d.effort = (7 - scores.ces) / 6 * 10;

@@ -4,11 +4,13 @@
 // Key layout, under StoreKey(store_id, kind):
 //   'W'                              -> latest csi_weights (4 doubles)
 //   'Q' day                          -> QualityDay: quality_scored count and score sums of that occurred_at day
-//   'C' conv                         -> ConversationRecord
-//   'S' conv day                     -> DaySummary of that conversation's messages that day
-//   'A' conv analysis_date           -> AnalysisScores (latest analysis_scored for that date)
-//   'a' analysis_date conv           -> "" (index: conversations analysed for a date)
-// conv is AppendOrderedString(conversation_id); day is DayKeyPart(DayNum).
+//   'C' conv                         -> ConversationRecord (with the dates the conversation was analysed for)
+//   'D' day conv                     -> ConversationDay: the DaySummary of that conversation's messages that day
+//                                       and the latest analysis_scored whose analysis_date is that day
+// conv is AppendOrderedString(conversation_id); day is DayKeyPart(DayNum). Layout 2 of the view: layout 1 kept
+// the summary ('S' conv day), the analysis ('A' conv date) and an index of the conversations analysed for a date
+// ('a' date conv) in three rows; now a day's average CSI is one scan of that day's rows, without a look-up per
+// conversation, and the detail finds its analyses through the record's dates.
 //
 // Pillars and CSI are derived at read time from the stored inputs, so a later csi_weights, message or
 // analysis changes the answer without refolding anything.
@@ -18,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 #include "core/status.h"
@@ -44,6 +47,9 @@ struct ConversationRecord {
   std::optional<TimeMs> open_run_start;  // first customer message since the last agent/ai message
   std::optional<int64_t> first_response_ms;
   std::optional<QualityScore> quality;  // latest quality_scored
+  // Every analysis_date of the conversation's analysis_scored events, ascending, each once. A conversation is
+  // analysed for a few dates, so the list stays short (4 bytes a date).
+  std::vector<DayNum> analysis_dates;
 
   std::string Encode() const;
   static std::optional<ConversationRecord> Decode(std::string_view value);
@@ -57,16 +63,20 @@ struct DaySummary {
   std::optional<int64_t> first_response_ms;
   int64_t response_sum_ms = 0;
   uint64_t responses = 0;
-
-  std::string Encode() const;
-  static std::optional<DaySummary> Decode(std::string_view value);
 };
 
 struct AnalysisScores {
   double sentiment_score = 0, sentiment_shift = 0, resolution_achieved = 0, fcr_score = 0, ces = 0;
+};
+
+// One conversation on one day: its messages of that day (all zero when it had none) and the latest analysis for
+// that analysis_date, if any.
+struct ConversationDay {
+  DaySummary summary;
+  std::optional<AnalysisScores> analysis;
 
   std::string Encode() const;
-  static std::optional<AnalysisScores> Decode(std::string_view value);
+  static std::optional<ConversationDay> Decode(std::string_view value);
 };
 
 struct QualityDay {
@@ -86,11 +96,8 @@ std::optional<CsiWeights> DecodeWeights(std::string_view value);
 std::string WeightsKey(std::string_view store);
 std::string QualityDayKey(std::string_view store, DayNum day);
 std::string ConversationKey(std::string_view store, std::string_view conv);
-std::string SummaryKey(std::string_view store, std::string_view conv, DayNum day);
-std::string AnalysisKey(std::string_view store, std::string_view conv, DayNum day);
-std::string AnalysisPrefix(std::string_view store, std::string_view conv);
-std::string AnalysedOnKey(std::string_view store, DayNum day, std::string_view conv);
-std::string AnalysedOnPrefix(std::string_view store, DayNum day);
+std::string ConversationDayKey(std::string_view store, DayNum day, std::string_view conv);
+std::string ConversationDayPrefix(std::string_view store, DayNum day);
 
 // One daily_analysis entry, derived (§3.6).
 struct DailyAnalysis {
@@ -102,8 +109,8 @@ struct DailyAnalysis {
   std::optional<double> csi;
 };
 
-// summary: the conversation's message summary for that date, if it had messages that day.
-DailyAnalysis DeriveAnalysis(DayNum date, const AnalysisScores& scores, const std::optional<DaySummary>& summary,
+// summary: the conversation's message summary for that date (all zero when it had no messages that day).
+DailyAnalysis DeriveAnalysis(DayNum date, const AnalysisScores& scores, const DaySummary& summary,
                              const CsiWeights& weights);
 
 }  // namespace tally::quality

@@ -1,11 +1,14 @@
 #include "processors/quality_view.h"
 
+#include <algorithm>
+
 #include "core/json_writer.h"
 #include "processors/quality_state.h"
 
 namespace tally {
 
 using quality::AnalysisScores;
+using quality::ConversationDay;
 using quality::ConversationRecord;
 using quality::ConversationStatus;
 using quality::DaySummary;
@@ -65,10 +68,10 @@ void ApplyMessageToDay(DaySummary& s, bool from_customer, TimeMs at) {
 void ApplyMessage(const Event& e, ConversationRecord& c, FoldState& state) {
   bool from_customer = e.sender == Sender::kCustomer;
   ApplyMessageToConversation(c, from_customer, e.occurred_at_ms);
-  std::string key = quality::SummaryKey(e.store_id, *e.conversation_id, DayOf(e.occurred_at_ms));
-  DaySummary s = LoadOr<DaySummary>(state, key);
-  ApplyMessageToDay(s, from_customer, e.occurred_at_ms);
-  state.Put(key, s.Encode());
+  std::string key = quality::ConversationDayKey(e.store_id, DayOf(e.occurred_at_ms), *e.conversation_id);
+  ConversationDay d = LoadOr<ConversationDay>(state, key);
+  ApplyMessageToDay(d.summary, from_customer, e.occurred_at_ms);
+  state.Put(key, d.Encode());
 }
 
 void ApplyQualityScore(const Event& e, ConversationRecord& c, FoldState& state) {
@@ -84,10 +87,15 @@ void ApplyQualityScore(const Event& e, ConversationRecord& c, FoldState& state) 
   state.Put(key, d.Encode());
 }
 
-void ApplyAnalysis(const Event& e, FoldState& state) {
-  AnalysisScores a{*e.sentiment_score, *e.sentiment_shift, *e.resolution_achieved, *e.fcr_score, *e.ces};
-  state.Put(quality::AnalysisKey(e.store_id, *e.conversation_id, *e.analysis_date), a.Encode());
-  state.Put(quality::AnalysedOnKey(e.store_id, *e.analysis_date, *e.conversation_id), "");
+// The analysis joins that date's message summary in one row; the record lists the date for the detail.
+void ApplyAnalysis(const Event& e, ConversationRecord& c, FoldState& state) {
+  const DayNum date = *e.analysis_date;
+  auto at = std::lower_bound(c.analysis_dates.begin(), c.analysis_dates.end(), date);
+  if (at == c.analysis_dates.end() || *at != date) c.analysis_dates.insert(at, date);
+  std::string key = quality::ConversationDayKey(e.store_id, date, *e.conversation_id);
+  ConversationDay d = LoadOr<ConversationDay>(state, key);
+  d.analysis = AnalysisScores{*e.sentiment_score, *e.sentiment_shift, *e.resolution_achieved, *e.fcr_score, *e.ces};
+  state.Put(key, d.Encode());
 }
 
 // Folds one event that names a conversation into its record (creating it: any such event makes the
@@ -118,7 +126,7 @@ void ApplyConversationEvent(const Event& e, FoldState& state) {
       ApplyQualityScore(e, c, state);
       break;
     case EventType::kAnalysisScored:
-      ApplyAnalysis(e, state);
+      ApplyAnalysis(e, c, state);
       break;
     default:
       break;
@@ -138,27 +146,16 @@ void QualityProcessor::Apply(uint64_t /*seq*/, const Event& event, FoldState& st
 
 namespace {
 
-// Mean CSI of the conversations analysed for `day` (null when none has a CSI).
+// Mean CSI of the conversations analysed for `day` (null when none has a CSI): one scan of the day's
+// conversation rows, each holding its analysis (if any) beside that day's message summary.
 Result<std::optional<double>> AverageCsi(const ViewReader& view, std::string_view store, DayNum day,
                                          const CsiWeights& weights) {
-  std::string prefix = quality::AnalysedOnPrefix(store, day);
   DecimalSum sum;
   uint64_t n = 0;
-  Status failure;
-  Status scan = view.ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
-    std::string_view rest = key.substr(prefix.size());
-    std::optional<std::string> conv = ConsumeOrderedString(&rest);
-    if (!conv) return true;
-    Result<std::optional<std::string>> a = view.Get(quality::AnalysisKey(store, *conv, day));
-    Result<std::optional<std::string>> s = view.Get(quality::SummaryKey(store, *conv, day));
-    if (!a.ok() || !s.ok()) {
-      failure = a.ok() ? s.status() : a.status();
-      return false;
-    }
-    std::optional<AnalysisScores> scores = *a ? AnalysisScores::Decode(**a) : std::nullopt;
-    if (!scores) return true;
-    std::optional<DaySummary> summary = *s ? DaySummary::Decode(**s) : std::nullopt;
-    std::optional<double> csi = quality::DeriveAnalysis(day, *scores, summary, weights).csi;
+  Status scan = view.ScanPrefix(quality::ConversationDayPrefix(store, day), [&](std::string_view, std::string_view v) {
+    std::optional<ConversationDay> d = ConversationDay::Decode(v);
+    if (!d || !d->analysis) return true;
+    std::optional<double> csi = quality::DeriveAnalysis(day, *d->analysis, d->summary, weights).csi;
     if (csi) {
       sum.Add(*csi);
       ++n;
@@ -166,7 +163,6 @@ Result<std::optional<double>> AverageCsi(const ViewReader& view, std::string_vie
     return true;
   });
   if (!scan.ok()) return scan;
-  if (!failure.ok()) return failure;
   if (n == 0) return std::optional<double>();
   return std::optional<double>(sum.Mean(n));
 }

@@ -18,6 +18,9 @@ class QualityProcessor final : public Processor {
  public:
   static constexpr std::string_view kName = "quality";
   std::string_view name() const override { return kName; }
+  // 2: a conversation's day summary and that date's analysis share one row ('D' day conv); layout 1 had a
+  // summary row, an analysis row and an index row.
+  uint32_t layout_version() const override { return 2; }
   void Apply(uint64_t seq, const Event& event, FoldState& state) override;
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "processors/conversation_view.h"
+#include "processors/quality_state.h"
 #include "tests/processors/view_test_util.h"
 
 namespace tally {
@@ -170,6 +171,60 @@ TEST_F(QualityViewTest, AnalysesListedByDateAscending) {
   std::string json = Conversation("c1");
   EXPECT_EQ(ValueAfter(json, "analysis_date", 0), "\"2026-11-20\"");
   EXPECT_EQ(ValueAfter(json, "analysis_date", 1), "\"2026-11-21\"");
+}
+
+// A day's avg_csi covers the conversations analysed for that date — with or without messages that day — and
+// not those that only had messages; each counts with the CSI its detail shows for that date.
+TEST_F(QualityViewTest, AverageCsiCountsTheConversationsAnalysedForTheDay) {
+  state_.Fold(processor_, TwoResponsesOn20th());
+  state_.Fold(processor_,
+              {Message("c2", Sender::kCustomer, "2026-11-20T11:00:00Z"),
+               Message("c2", Sender::kAgent, "2026-11-20T11:00:10Z"), Analysis("c3", "2026-11-21", 2, -1, 3, 4, 6),
+               Analysis("c1", "2026-11-20", 8, 1, 9, 7, 2), Analysis("c3", "2026-11-20", 5, 0, 5, 5, 4)});
+  double c1 = NumberAfter(Conversation("c1"), "csi");
+  std::string c3 = Conversation("c3");
+  EXPECT_EQ(ValueAfter(c3, "analysis_date", 0), "\"2026-11-20\"");
+  EXPECT_EQ(ValueAfter(c3, "analysis_date", 1), "\"2026-11-21\"");
+  double c3_20 = NumberAfter(c3, "csi", 0), c3_21 = NumberAfter(c3, "csi", 1);
+  EXPECT_THAT(Conversation("c2"), HasSubstr("\"daily_analysis\":[]"));
+  std::string days = Days("2026-11-20", "2026-11-22");
+  EXPECT_NEAR(NumberAfter(days, "avg_csi", 0), (c1 + c3_20) / 2, 1e-12);
+  EXPECT_NEAR(NumberAfter(days, "avg_csi", 1), c3_21, 1e-12);
+  EXPECT_EQ(ValueAfter(days, "avg_csi", 2), "null");
+}
+
+// The stored rows decode to what was encoded, and a damaged row (cut short, or a date count beyond its length)
+// is refused rather than read past its end.
+TEST(QualityStateTest, RowsRoundTripAndDamagedRowsAreRefused) {
+  quality::ConversationRecord c;
+  c.customer_id = "cust";
+  c.total_messages = 3;
+  c.analysis_dates = {20000, 20001, 20400};
+  std::string encoded = c.Encode();
+  std::optional<quality::ConversationRecord> back = quality::ConversationRecord::Decode(encoded);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->customer_id, c.customer_id);
+  EXPECT_EQ(back->total_messages, 3u);
+  EXPECT_EQ(back->analysis_dates, c.analysis_dates);
+  EXPECT_FALSE(quality::ConversationRecord::Decode(encoded.substr(0, encoded.size() - 1)).has_value());
+  std::string huge = encoded.substr(0, encoded.size() - 3 * 4 - 8) + std::string(8, '\xff');
+  EXPECT_FALSE(quality::ConversationRecord::Decode(huge).has_value());
+
+  quality::ConversationDay d;
+  d.summary.messages = 2;
+  d.summary.first_response_ms = 1500;
+  d.analysis = quality::AnalysisScores{1, 2, 3, 4, 5};
+  std::optional<quality::ConversationDay> day = quality::ConversationDay::Decode(d.Encode());
+  ASSERT_TRUE(day.has_value());
+  EXPECT_EQ(day->summary.messages, 2u);
+  EXPECT_EQ(day->summary.first_response_ms, 1500);
+  ASSERT_TRUE(day->analysis.has_value());
+  EXPECT_EQ(day->analysis->ces, 5);
+  d.analysis.reset();
+  day = quality::ConversationDay::Decode(d.Encode());
+  ASSERT_TRUE(day.has_value());
+  EXPECT_FALSE(day->analysis.has_value());
+  EXPECT_FALSE(quality::ConversationDay::Decode(d.Encode() + "x").has_value());
 }
 
 TEST_F(QualityViewTest, UnknownConversationIsNotFoundButMessagesAloneMakeItKnown) {

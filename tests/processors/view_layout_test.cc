@@ -5,6 +5,7 @@
 
 #include "processors/conversation_metrics.h"
 #include "processors/conversation_metrics_state.h"
+#include "processors/quality_view.h"
 #include "processors/view_keys.h"
 #include "tests/processors/engine_harness.h"
 #include "tests/processors/random_events.h"
@@ -96,6 +97,7 @@ TEST_F(ViewLayoutTest, EveryViewRecordsItsLayout) {
     EXPECT_EQ(RecordedLayout(*storage_, p->name()), p->layout_version()) << p->name();
   }
   EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 3u);
+  EXPECT_EQ(RecordedLayout(*storage_, QualityProcessor::kName), 2u);
 }
 
 TEST_F(ViewLayoutTest, AMatchingLayoutIsLeftAlone) {
@@ -131,8 +133,8 @@ TEST_F(ViewLayoutTest, AnOlderLayoutIsDroppedAndRefoldedFromTheLog) {
   EXPECT_EQ(AskAll(**engine), fresh_);
 }
 
-// A data directory from before layouts were recorded: views with state count as layout 1, so conversation_metrics
-// (layout 2) is refolded and the layout-1 views keep their state and get a record.
+// A data directory from before layouts were recorded: views with state count as layout 1, so the views past it
+// (conversation_metrics, quality) are refolded and the layout-1 views keep their state and get a record.
 TEST_F(ViewLayoutTest, StateWithoutARecordIsLayoutOne) {
   StateWrite unrecord;
   for (const auto& p : MakeAllProcessors()) unrecord.deletes.push_back(ViewLayoutKey(p->name()));
@@ -142,7 +144,8 @@ TEST_F(ViewLayoutTest, StateWithoutARecordIsLayoutOne) {
   ASSERT_TRUE(engine.ok());
   for (const auto& p : MakeAllProcessors()) {
     EXPECT_EQ(RecordedLayout(*storage_, p->name()), p->layout_version()) << p->name();
-    EXPECT_EQ(OffsetOf(**engine, p->name()), p->name() == kMetrics ? 0u : head_) << p->name();
+    // Views past layout 1 (conversation_metrics, quality) are refolded; the others keep their state.
+    EXPECT_EQ(OffsetOf(**engine, p->name()), p->layout_version() > 1 ? 0u : head_) << p->name();
   }
   ASSERT_TRUE((*engine)->CatchUp().ok());
   EXPECT_EQ(AskAll(**engine), fresh_);
