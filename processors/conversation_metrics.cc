@@ -29,8 +29,8 @@ class EventFold {
   // Counts a conversation-level event once per hour and once per day.
   void CountConversation(MarkerKind kind, uint64_t MetricsRow::*field);
   void CountCustomer(std::string_view customer_id);
-  bool NewWeekForCustomer(std::string_view customer_id, const CustomerMonth& this_month, DayNum month_start);
-  void CountNewMonthForCustomer(std::string_view customer_id, DayNum month_start);
+  bool NewWeekForCustomer(std::string_view customer_id, const CustomerYear& this_year, DayNum year_start);
+  void CountNewMonthForCustomer(const CustomerYear& year, unsigned month_index, DayNum month_start, DayNum year_start);
   void WriteDayRow();
   void AddToCounter(const std::string& key, uint64_t delta);
   void AddToHistogram(uint64_t response_ms);
@@ -73,11 +73,14 @@ void EventFold::CountConversation(MarkerKind kind, uint64_t MetricsRow::*field) 
 // Distinct customers per hour and day live in the rows; per week, month, quarter and year in counters, so a
 // period's count is exact and read with one look-up. A bigger bucket can only be new when the day is.
 void EventFold::CountCustomer(std::string_view customer_id) {
-  DayNum month_start = MonthStart(day_);
-  std::string key = CustomerMonthKey(store_, month_start, customer_id);
+  DayNum year_start = YearStart(day_);
+  std::string key = CustomerYearKey(store_, year_start, customer_id);
   auto value = state_.Get(key);
-  CustomerMonth month = value ? DecodeCustomerMonth(*value) : CustomerMonth{};
+  CustomerYear year = value ? DecodeCustomerYear(*value) : CustomerYear{};
+  unsigned month_index = CivilFromDays(day_).month - 1;
+  CustomerMonth& month = year.months[month_index];
   CustomerMonth before = month;
+  DayNum month_start = MonthStart(day_);
   auto hour_index = static_cast<size_t>(hour_ - int64_t{month_start} * 24);
   uint64_t hour_bit = uint64_t{1} << (hour_index % 64);
   if (!(month.hours[hour_index / 64] & hour_bit)) {
@@ -87,44 +90,48 @@ void EventFold::CountCustomer(std::string_view customer_id) {
   uint32_t day_bit = uint32_t{1} << static_cast<unsigned>(day_ - month_start);
   if (!(month.days & day_bit)) {
     ++day_delta_.unique_customers;
-    if (NewWeekForCustomer(customer_id, month, month_start)) {
+    if (NewWeekForCustomer(customer_id, year, year_start)) {
       AddToCounter(UniqueCustomersKey(store_, Granularity::kWeek, IsoWeekStart(day_)), 1);
     }
-    if (month.days == 0) CountNewMonthForCustomer(customer_id, month_start);
+    if (month.days == 0) CountNewMonthForCustomer(year, month_index, month_start, year_start);
     month.days |= day_bit;
   }
-  if (!(month == before)) state_.Put(key, EncodeCustomerMonth(month));
+  if (!(month == before)) state_.Put(key, EncodeCustomerYear(year));
 }
 
-// True when the customer was seen on no other day of the ISO week (which may reach into another month).
-bool EventFold::NewWeekForCustomer(std::string_view customer_id, const CustomerMonth& this_month, DayNum month_start) {
+// True when the customer was seen on no other day of the ISO week (which may reach into another month, or
+// another year's row).
+bool EventFold::NewWeekForCustomer(std::string_view customer_id, const CustomerYear& this_year, DayNum year_start) {
   DayNum week = IsoWeekStart(day_);
+  std::optional<CustomerYear> other_year;
   for (DayNum d = week; d < week + 7; ++d) {
     if (d == day_) continue;
-    DayNum other_start = MonthStart(d);
-    CustomerMonth other = this_month;
-    if (other_start != month_start) {
-      auto value = state_.Get(CustomerMonthKey(store_, other_start, customer_id));
-      other = value ? DecodeCustomerMonth(*value) : CustomerMonth{};
+    const CustomerYear* year = &this_year;
+    if (YearStart(d) != year_start) {
+      if (!other_year) {
+        auto value = state_.Get(CustomerYearKey(store_, YearStart(d), customer_id));
+        other_year = value ? DecodeCustomerYear(*value) : CustomerYear{};
+      }
+      year = &*other_year;
     }
-    if (other.days & (uint32_t{1} << static_cast<unsigned>(d - other_start))) return false;
+    const CustomerMonth& month = year->months[CivilFromDays(d).month - 1];
+    if (month.days & (uint32_t{1} << static_cast<unsigned>(d - MonthStart(d)))) return false;
   }
   return true;
 }
 
-void EventFold::CountNewMonthForCustomer(std::string_view customer_id, DayNum month_start) {
+// The customer's first day in this month: counts the month, and the quarter and year when they are new too.
+void EventFold::CountNewMonthForCustomer(const CustomerYear& year, unsigned month_index, DayNum month_start,
+                                         DayNum year_start) {
   AddToCounter(UniqueCustomersKey(store_, Granularity::kMonth, month_start), 1);
-  DayNum year_start = YearStart(day_);
-  std::string key = CustomerYearKey(store_, year_start, customer_id);
-  auto value = state_.Get(key);
-  uint64_t months = value ? ValueReader(*value).U64() : 0;
-  unsigned month_index = CivilFromDays(day_).month - 1;
-  uint64_t quarter_mask = uint64_t{7} << (month_index / 3 * 3);
-  if ((months & quarter_mask) == 0) {
-    AddToCounter(UniqueCustomersKey(store_, Granularity::kQuarter, QuarterStart(day_)), 1);
+  bool seen_this_quarter = false, seen_this_year = false;
+  for (unsigned m = 0; m < 12; ++m) {
+    if (year.months[m].days == 0) continue;
+    seen_this_year = true;
+    if (m / 3 == month_index / 3) seen_this_quarter = true;
   }
-  if (months == 0) AddToCounter(UniqueCustomersKey(store_, Granularity::kYear, year_start), 1);
-  state_.Put(key, ValueWriter().U64(months | (uint64_t{1} << month_index)).Take());
+  if (!seen_this_quarter) AddToCounter(UniqueCustomersKey(store_, Granularity::kQuarter, QuarterStart(day_)), 1);
+  if (!seen_this_year) AddToCounter(UniqueCustomersKey(store_, Granularity::kYear, year_start), 1);
 }
 
 void EventFold::Started() {

@@ -15,7 +15,8 @@ class ConversationMetricsProcessor final : public Processor {
   std::string_view name() const override { return kName; }
   // 2: a day's response-time histogram is one row ('r' <day>); layout 1 had a row per bucket.
   // 3: a day's row holds its hours' counters too; layouts 1–2 had a row per hour ('h' <hour>).
-  uint32_t layout_version() const override { return 3; }
+  // 4: a customer's presence is one row per year ('Y'); layouts 1–3 had a row per month ('K') and per year ('k').
+  uint32_t layout_version() const override { return 4; }
   void Apply(uint64_t seq, const Event& event, FoldState& state) override;
 };
 

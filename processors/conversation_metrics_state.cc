@@ -66,19 +66,37 @@ ConversationState DecodeConversationState(std::string_view value) {
   return in.ok() ? s : ConversationState{};
 }
 
-std::string EncodeCustomerMonth(const CustomerMonth& m) {
+std::string EncodeCustomerYear(const CustomerYear& year) {
+  uint16_t mask = 0;
+  for (size_t m = 0; m < year.months.size(); ++m) {
+    if (year.months[m].days != 0) mask = static_cast<uint16_t>(mask | (1u << m));
+  }
+  std::string out(2, '\0');
+  std::memcpy(out.data(), &mask, 2);
   ValueWriter w;
-  w.U64(m.days);
-  for (uint64_t word : m.hours) w.U64(word);
-  return w.Take();
+  for (const CustomerMonth& month : year.months) {
+    if (month.days == 0) continue;
+    w.U64(month.days);
+    for (uint64_t word : month.hours) w.U64(word);
+  }
+  return out + w.Take();
 }
 
-CustomerMonth DecodeCustomerMonth(std::string_view value) {
-  ValueReader in(value);
-  CustomerMonth m;
-  m.days = static_cast<uint32_t>(in.U64());
-  for (uint64_t& word : m.hours) word = in.U64();
-  return in.ok() ? m : CustomerMonth{};
+CustomerYear DecodeCustomerYear(std::string_view value) {
+  CustomerYear year;
+  if (value.size() < 2) return year;
+  uint16_t mask;
+  std::memcpy(&mask, value.data(), 2);
+  if (mask >= (1u << 12) || value.size() != 2 + size_t{104} * static_cast<size_t>(std::popcount(mask))) return year;
+  ValueReader in(value.substr(2));
+  for (size_t m = 0; m < year.months.size(); ++m) {
+    if (!(mask & (1u << m))) continue;
+    CustomerMonth& month = year.months[m];
+    month.days = static_cast<uint32_t>(in.U64());
+    for (uint64_t& word : month.hours) word = in.U64();
+    if (month.days == 0) return CustomerYear{};  // a seen month has a day
+  }
+  return year;
 }
 
 std::string EncodeRoiConfig(const RoiConfig& c) {
@@ -305,14 +323,8 @@ std::string HistogramKey(std::string_view store, DayNum day) {
   return key;
 }
 
-std::string CustomerMonthKey(std::string_view store, DayNum month_start, std::string_view customer_id) {
-  std::string key = TagKey(store, 'K');
-  PutOrderedI32(&key, month_start);
-  return key.append(customer_id);
-}
-
 std::string CustomerYearKey(std::string_view store, DayNum year_start, std::string_view customer_id) {
-  std::string key = TagKey(store, 'k');
+  std::string key = TagKey(store, 'Y');
   PutOrderedI32(&key, year_start);
   return key.append(customer_id);
 }

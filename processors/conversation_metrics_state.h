@@ -5,15 +5,16 @@
 //   'd' <day i32>                           DayRow: the MetricsRow of a UTC day and of each of its hours with
 //                                           data (layout 3; layouts 1–2 kept each hour in its own row 'h')
 //   'r' <day i32>                           that day's response-time histogram, one value (AddToDayHistogram)
-//   'K' <month start i32> <customer_id>     CustomerMonth: the days and hours of that month the customer was seen
-//   'k' <year start i32> <customer_id>      CustomerYear: the months of that year the customer was seen
+//   'Y' <year start i32> <customer_id>      CustomerYear: the days and hours of that year the customer was seen
+//                                           (layout 4; layouts 1–3 had a row per month 'K' and per year 'k')
 //   'u' <granularity u8> <bucket i64>       distinct customers of a week/month/quarter/year (u64)
 //   'p'                                     RoiConfig: the latest store_configured ROI fields
 // Integers in keys are big-endian with the sign bit flipped, so a scan runs in time order.
 //
-// Exact distinct counts without one marker key per (bucket, id): a customer's presence is a fixed-size bitmap
-// per month (31 day bits, 744 hour bits) plus a month bitmap per year, so "first time in this hour / day /
-// week / month / quarter / year" is a few bit tests on one or two keys a chunk keeps in memory anyway.
+// Exact distinct counts without one marker key per (bucket, id): a customer's presence is one row per year
+// holding a fixed-size bitmap per month it was seen in (31 day bits, 744 hour bits), so "first time in this
+// hour / day / week / month / quarter / year" is a few bit tests on one key (two for a week reaching into
+// another year) that a chunk keeps in memory anyway.
 #pragma once
 
 #include <array>
@@ -143,15 +144,22 @@ struct CustomerMonth {
   std::array<uint64_t, 12> hours{};  // bit h: seen in hour month_start * 24 + h (744 hours at most)
   bool operator==(const CustomerMonth&) const = default;
 };
-std::string EncodeCustomerMonth(const CustomerMonth& month);
-CustomerMonth DecodeCustomerMonth(std::string_view value);
+
+// A customer's presence in one year: month m (0 = January) was seen iff months[m].days != 0. Encoded as a u16
+// mask of the months seen, then each seen month's 104 bytes (u64 days, 12 u64 hour words) in month order —
+// 106 bytes for a customer seen in one month, 1 250 for one seen every month.
+struct CustomerYear {
+  std::array<CustomerMonth, 12> months{};
+  bool operator==(const CustomerYear&) const = default;
+};
+std::string EncodeCustomerYear(const CustomerYear& year);
+CustomerYear DecodeCustomerYear(std::string_view value);  // a malformed value decodes as never seen
 
 // Key builders.
 std::string StoreKeyPrefix(std::string_view store);
 std::string ConversationKey(std::string_view store, std::string_view conversation_id);
 std::string DayRowKey(std::string_view store, DayNum day);
 std::string HistogramKey(std::string_view store, DayNum day);
-std::string CustomerMonthKey(std::string_view store, DayNum month_start, std::string_view customer_id);
 std::string CustomerYearKey(std::string_view store, DayNum year_start, std::string_view customer_id);
 std::string UniqueCustomersKey(std::string_view store, Granularity granularity, int64_t bucket);
 std::string RoiConfigKey(std::string_view store);

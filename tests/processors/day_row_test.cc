@@ -1,7 +1,9 @@
-// The day row of conversation_metrics (conversation_metrics_state.h): the day's counters and each of its hours',
-// one value edited in place by the fold. Checked against plain MetricsRow sums kept beside it.
+// Rows of conversation_metrics (conversation_metrics_state.h) with an encoding of their own: the day row (the
+// day's counters and each of its hours', one value edited in place by the fold, checked against plain MetricsRow
+// sums kept beside it) and a customer's presence in a year.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <string>
@@ -85,6 +87,30 @@ TEST(DayRowTest, AMalformedValueReadsAsZerosAndStartsAfresh) {
     EXPECT_EQ(hours[3], one);
     EXPECT_EQ(bad.size(), 88u + 89u);
   }
+}
+
+TEST(CustomerYearTest, SeenMonthsRoundTripAndOnlyThemTakeSpace) {
+  CustomerYear year;
+  EXPECT_EQ(EncodeCustomerYear(year).size(), 2u);
+  year.months[0].days = 1;
+  year.months[0].hours[0] = 5;
+  year.months[11].days = uint32_t{1} << 30;
+  year.months[11].hours[11] = uint64_t{1} << 63;
+  std::string encoded = EncodeCustomerYear(year);
+  EXPECT_EQ(encoded.size(), 2u + 2 * 104u);
+  EXPECT_EQ(DecodeCustomerYear(encoded), year);
+  // Damaged values read as never seen: cut short, a byte too many, a mask beyond December, a seen month
+  // without a day.
+  CustomerYear never;
+  EXPECT_EQ(DecodeCustomerYear(encoded.substr(0, encoded.size() - 1)), never);
+  EXPECT_EQ(DecodeCustomerYear(encoded + "x"), never);
+  std::string bad_mask = encoded;
+  bad_mask[1] = static_cast<char>(bad_mask[1] | 0x10);
+  EXPECT_EQ(DecodeCustomerYear(bad_mask), never);
+  std::string no_day = encoded;
+  std::fill(no_day.begin() + 2, no_day.begin() + 10, '\0');
+  EXPECT_EQ(DecodeCustomerYear(no_day), never);
+  EXPECT_EQ(DecodeCustomerYear(""), never);
 }
 
 }  // namespace

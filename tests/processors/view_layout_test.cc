@@ -96,7 +96,7 @@ TEST_F(ViewLayoutTest, EveryViewRecordsItsLayout) {
   for (const auto& p : MakeAllProcessors()) {
     EXPECT_EQ(RecordedLayout(*storage_, p->name()), p->layout_version()) << p->name();
   }
-  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 3u);
+  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 4u);
   EXPECT_EQ(RecordedLayout(*storage_, QualityProcessor::kName), 2u);
 }
 
@@ -126,7 +126,7 @@ TEST_F(ViewLayoutTest, AnOlderLayoutIsDroppedAndRefoldedFromTheLog) {
   EXPECT_EQ(control.building, 0u);
   EXPECT_EQ(RowsIn(*storage_, kMetrics, 1), 0u);
   EXPECT_EQ(RowsIn(*storage_, kMetrics, 2), 0u);
-  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 3u);
+  EXPECT_EQ(RecordedLayout(*storage_, kMetrics), 4u);
 
   ASSERT_TRUE((*engine)->CatchUp().ok());
   EXPECT_EQ(OffsetOf(**engine, kMetrics), head_);
