@@ -1,7 +1,8 @@
 // libFuzzer target: one JSON event through the strict reader and the validator, exactly as an NDJSON line or an
 // array element of POST /v1/events reaches them. Whatever the bytes, the validator must answer (an Event or a
 // Rejection with a code) without crashing, leaking or reading out of bounds; an accepted event must survive the
-// stored-event round trip and re-validate to the same verdict from its own JSON form.
+// stored-event round trip and re-validate to the same verdict from its own JSON form. The round trip is also
+// decoded over the previous accepted event (as log reads reuse a chunk's slots): it must give the same Event.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -39,8 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   tally::ValidationResult result = tally::ValidateJsonEvent(text, ctx);
   if (const auto* event = std::get_if<tally::Event>(&result)) {
-    auto decoded = tally::DecodeStoredEvent(tally::EncodeStoredEvent(*event));
+    const std::string stored = tally::EncodeStoredEvent(*event);
+    auto decoded = tally::DecodeStoredEvent(stored);
     if (!decoded.ok()) std::abort();  // an accepted event must be storable and readable back
+    static tally::Event previous;     // the last accepted event of this run, decoded over again and again
+    if (!tally::DecodeStoredEvent(stored, &previous).ok() || !(previous == *decoded)) std::abort();
     std::string json = tally::EventToJson(*decoded);
     if (!std::holds_alternative<tally::Event>(tally::ValidateJsonEvent(json, ctx))) std::abort();
   } else if (std::get<tally::Rejection>(result).message.empty()) {
