@@ -27,6 +27,23 @@ void OpenRaw(const std::string& path, std::vector<std::string>* names,
   ASSERT_TRUE(rocksdb::DB::Open(options, path, cfs, handles, db).ok());
 }
 
+// Writes one raw key into column family `cf` of a closed data directory, behind tally's back.
+void PutRaw(const std::string& path, std::string_view cf, const std::string& key, const std::string& value) {
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_NO_FATAL_FAILURE(OpenRaw(path, &names, &handles, &db));
+  bool found = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != cf) continue;
+    found = true;
+    EXPECT_TRUE(db->Put({}, handles[i], key, value).ok());
+  }
+  EXPECT_TRUE(found) << cf;
+  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  delete db;
+}
+
 TEST(StorageTest, SequencesAreContiguousFromOne) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
@@ -106,19 +123,7 @@ TEST(StorageTest, LogReadStopsAtADamagedEventAndNamesIt) {
     ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 10)).status.ok());
     ASSERT_TRUE(storage->Close().ok());
   }
-  {
-    std::vector<std::string> names;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_NO_FATAL_FAILURE(OpenRaw(dir.path(), &names, &handles, &db));
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == storage_keys::kEventsCf) {
-        ASSERT_TRUE(db->Put({}, handles[i], BigEndianKey64(6), "not a stored event").ok());
-      }
-    }
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
-  }
+  ASSERT_NO_FATAL_FAILURE(PutRaw(dir.path(), storage_keys::kEventsCf, BigEndianKey64(6), "not a stored event"));
   auto storage = OpenOrDie(OptionsFor(dir.path()));
   ASSERT_NE(storage, nullptr);
 
@@ -350,19 +355,8 @@ TEST(StorageTest, RefusesAnUnknownFormatVersion) {
     auto storage = OpenOrDie(OptionsFor(dir.path()));
     ASSERT_TRUE(storage->Close().ok());
   }
-  {
-    std::vector<std::string> names;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_NO_FATAL_FAILURE(OpenRaw(dir.path(), &names, &handles, &db));
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == storage_keys::kMetaCf) {
-        ASSERT_TRUE(db->Put({}, handles[i], storage_keys::kFormatVersionKey, BigEndianKey64(2)).ok());
-      }
-    }
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(2)));
   auto reopened = Storage::Open(OptionsFor(dir.path()));
   ASSERT_FALSE(reopened.ok());
   EXPECT_NE(reopened.status().message().find("format version 2"), std::string::npos) << reopened.status().ToString();
