@@ -21,15 +21,21 @@ struct DailyRow {
   uint64_t p90 = 0;
 };
 
-// Day rows of [from, to], zero-filled, index = day - from.
-Result<std::vector<MetricsRow>> ReadDayRows(const ViewReader& reader, std::string_view store, DayNum from, DayNum to) {
-  std::vector<MetricsRow> rows(static_cast<size_t>(to - from + 1));
+// Calls on_row(day - from, value) for each stored day row of [from, to], in day order.
+template <typename OnRow>
+Status ScanDayRows(const ViewReader& reader, std::string_view store, DayNum from, DayNum to, OnRow on_row) {
   size_t prefix = DayRowKey(store, from).size() - 4;
-  Status scanned = reader.Scan(DayRowKey(store, from), DayRowKey(store, to + 1), [&](std::string_view k, std::string_view v) {
-    DayNum day = GetOrderedI32(k.substr(prefix));
-    rows[static_cast<size_t>(day - from)] = DayRowTotals(v);
+  return reader.Scan(DayRowKey(store, from), DayRowKey(store, to + 1), [&](std::string_view k, std::string_view v) {
+    on_row(static_cast<size_t>(GetOrderedI32(k.substr(prefix)) - from), v);
     return true;
   });
+}
+
+// Day totals of [from, to], zero-filled, index = day - from.
+Result<std::vector<MetricsRow>> ReadDayRows(const ViewReader& reader, std::string_view store, DayNum from, DayNum to) {
+  std::vector<MetricsRow> rows(static_cast<size_t>(to - from + 1));
+  Status scanned =
+      ScanDayRows(reader, store, from, to, [&](size_t day, std::string_view v) { rows[day] = DayRowTotals(v); });
   if (!scanned.ok()) return scanned;
   return rows;
 }
@@ -159,14 +165,10 @@ Status WriteHourBuckets(JsonWriter& w, const ViewReader& reader, std::string_vie
   std::vector<MetricsRow> rows(static_cast<size_t>(last - first + 1));
   // The hours live in their day's row (conversation_metrics_state.h).
   std::array<MetricsRow, 24> hours;
-  size_t prefix = DayRowKey(store, range.from).size() - 4;
-  Status scanned = reader.Scan(
-      DayRowKey(store, range.from), DayRowKey(store, range.to + 1), [&](std::string_view k, std::string_view v) {
-        DayRowHours(v, &hours);
-        auto day = static_cast<size_t>(GetOrderedI32(k.substr(prefix)) - range.from);
-        std::copy(hours.begin(), hours.end(), rows.begin() + static_cast<std::ptrdiff_t>(day * 24));
-        return true;
-      });
+  Status scanned = ScanDayRows(reader, store, range.from, range.to, [&](size_t day, std::string_view v) {
+    DayRowHours(v, &hours);
+    std::copy(hours.begin(), hours.end(), rows.begin() + static_cast<std::ptrdiff_t>(day * 24));
+  });
   if (!scanned.ok()) return scanned;
   for (int64_t hour = first; hour <= last; ++hour) {
     const MetricsRow& row = rows[static_cast<size_t>(hour - first)];
