@@ -212,20 +212,59 @@ void AddToDayHistogram(std::string* row, uint64_t response_ms) {
   InsertCell<uint64_t>(row, at, index, response_ms);
 }
 
-void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells) {
-  cells->clear();
+namespace {
+
+// Calls on_cell(count, min, max) for each cell of an encoded day histogram in ascending bucket order, until it
+// returns false. A narrow cell's bound is computed only when asked for (min_of/max_of), so a walk that only
+// counts does no bucket arithmetic.
+template <typename OnCell>
+void WalkCells(std::string_view row, OnCell on_cell) {
   if (!ValidHistogram(row)) return;
   size_t narrow_end = kHistogramHeader + size_t{NarrowCells(row)} * kNarrowCell;
   for (size_t at = kHistogramHeader; at < narrow_end; at += kNarrowCell) {
-    uint64_t head = Load<uint64_t>(row.data() + at);
-    uint64_t lower = ResponseBucketLowerBound(static_cast<uint32_t>(head & 0xFFFF));
-    cells->push_back(
-        {head / kCountUnit, lower + Load<uint32_t>(row.data() + at + 8), lower + Load<uint32_t>(row.data() + at + 12)});
+    const char* cell = row.data() + at;
+    uint64_t head = Load<uint64_t>(cell);
+    auto lower = [head] { return ResponseBucketLowerBound(static_cast<uint32_t>(head & 0xFFFF)); };
+    if (!on_cell(head / kCountUnit, [&] { return lower() + Load<uint32_t>(cell + 8); },
+                 [&] { return lower() + Load<uint32_t>(cell + 12); })) {
+      return;
+    }
   }
   for (size_t at = narrow_end; at < row.size(); at += kWideCell) {
-    cells->push_back({Load<uint64_t>(row.data() + at) / kCountUnit, Load<uint64_t>(row.data() + at + 8),
-                      Load<uint64_t>(row.data() + at + 16)});
+    const char* cell = row.data() + at;
+    if (!on_cell(Load<uint64_t>(cell) / kCountUnit, [&] { return Load<uint64_t>(cell + 8); },
+                 [&] { return Load<uint64_t>(cell + 16); })) {
+      return;
+    }
   }
+}
+
+}  // namespace
+
+void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells) {
+  cells->clear();
+  WalkCells(row, [&](uint64_t count, auto min_of, auto max_of) {
+    cells->push_back({count, min_of(), max_of()});
+    return true;
+  });
+}
+
+void DayHistogramRanks(std::string_view row, std::span<const uint64_t> ranks, std::span<uint64_t> values) {
+  size_t next = 0;  // the first rank not answered yet
+  uint64_t seen = 0;
+  WalkCells(row, [&](uint64_t count, auto min_of, auto max_of) {
+    seen += count;
+    for (; next < ranks.size() && ranks[next] <= seen; ++next) values[next] = ranks[next] == seen ? max_of() : min_of();
+    return next < ranks.size();
+  });
+  if (next == ranks.size()) return;
+  // Ranks past the end (the row holds fewer values than the caller counted): a second walk finds the last cell.
+  uint64_t last_max = 0;
+  WalkCells(row, [&](uint64_t, auto, auto max_of) {
+    last_max = max_of();
+    return true;
+  });
+  for (; next < ranks.size(); ++next) values[next] = last_max;
 }
 
 namespace {

@@ -21,6 +21,7 @@
 #include <bit>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -138,6 +139,11 @@ void AddToDayHistogram(std::string* row, uint64_t response_ms);
 // The cells of an encoded day histogram in ascending bucket order, into *cells (cleared first). A malformed
 // value has no cells.
 void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells);
+// Nearest-rank values of an encoded day histogram in one walk of its cells, without decoding it: for each
+// 1-based rank of `ranks` (ascending), the smallest value of the cell holding that rank, or the cell's largest
+// when the rank is the cell's last (see HistogramCell). A rank past the last cell gets the last cell's largest
+// value; an empty or malformed histogram gives 0. values[i] answers ranks[i].
+void DayHistogramRanks(std::string_view row, std::span<const uint64_t> ranks, std::span<uint64_t> values);
 
 struct CustomerMonth {
   uint32_t days = 0;                 // bit d: seen on day month_start + d

@@ -40,17 +40,8 @@ Result<std::vector<MetricsRow>> ReadDayRows(const ViewReader& reader, std::strin
   return rows;
 }
 
-// The ⌈num/den · n⌉-th smallest response time of a day, from its histogram (cells in ascending order).
-uint64_t NearestRank(const std::vector<HistogramCell>& histogram, uint64_t n, uint64_t num, uint64_t den) {
-  if (n == 0) return 0;
-  uint64_t rank = (num * n + den - 1) / den;
-  uint64_t seen = 0;
-  for (const HistogramCell& cell : histogram) {
-    if (seen + cell.count >= rank) return seen + cell.count == rank ? cell.max : cell.min;
-    seen += cell.count;
-  }
-  return histogram.empty() ? 0 : histogram.back().max;
-}
+// The ⌈num/den · n⌉-th smallest of n values (0 for none).
+uint64_t NearestRank(uint64_t n, uint64_t num, uint64_t den) { return (num * n + den - 1) / den; }
 
 // One histogram row per day ('r' <day>), so the range is one scan of at most a row per day.
 Result<std::vector<DailyRow>> ReadDailyRows(const ViewReader& reader, std::string_view store, DayRange range) {
@@ -59,14 +50,17 @@ Result<std::vector<DailyRow>> ReadDailyRows(const ViewReader& reader, std::strin
   std::vector<DailyRow> out;
   out.reserve(rows->size());
   for (size_t i = 0; i < rows->size(); ++i) out.push_back(DailyRow{static_cast<DayNum>(range.from + i), (*rows)[i]});
-  std::vector<HistogramCell> cells;
   size_t prefix = HistogramKey(store, range.from).size() - 4;
   Status scanned = reader.Scan(HistogramKey(store, range.from), HistogramKey(store, range.to + 1),
                                [&](std::string_view k, std::string_view v) {
                                  DailyRow& day = out[static_cast<size_t>(GetOrderedI32(k.substr(prefix)) - range.from)];
-                                 DecodeDayHistogram(v, &cells);
-                                 day.p50 = NearestRank(cells, day.row.responses, 1, 2);
-                                 day.p90 = NearestRank(cells, day.row.responses, 9, 10);
+                                 const uint64_t n = day.row.responses;
+                                 if (n == 0) return true;
+                                 const uint64_t ranks[2] = {NearestRank(n, 1, 2), NearestRank(n, 9, 10)};
+                                 uint64_t values[2];
+                                 DayHistogramRanks(v, ranks, values);
+                                 day.p50 = values[0];
+                                 day.p90 = values[1];
                                  return true;
                                });
   if (!scanned.ok()) return scanned;

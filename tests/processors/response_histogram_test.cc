@@ -87,6 +87,43 @@ TEST(ResponseHistogramTest, AMalformedValueStartsAfresh) {
   }
 }
 
+// Every rank of a histogram, asked for in one call and one at a time, against the decoded cells walked by hand;
+// ranks past the end answer the last cell's largest value, an empty histogram 0.
+TEST(ResponseHistogramTest, RanksMatchTheDecodedCells) {
+  std::mt19937_64 rng(5);
+  std::string row;
+  std::vector<HistogramCell> cells;
+  for (int adds : {0, 1, 2, 40, 700}) {
+    row.clear();
+    for (int i = 0; i < adds; ++i) AddToDayHistogram(&row, RandomResponse(rng));
+    DecodeDayHistogram(row, &cells);
+    std::vector<uint64_t> ranks, want;
+    uint64_t seen = 0;
+    for (const HistogramCell& cell : cells) {
+      for (uint64_t k = 1; k <= cell.count; ++k) {
+        ranks.push_back(seen + k);
+        want.push_back(k == cell.count ? cell.max : cell.min);
+      }
+      seen += cell.count;
+    }
+    ASSERT_EQ(seen, static_cast<uint64_t>(adds));
+    ranks.push_back(seen + 1);
+    want.push_back(cells.empty() ? 0 : cells.back().max);
+    std::vector<uint64_t> got(ranks.size(), UINT64_MAX);
+    DayHistogramRanks(row, ranks, got);
+    EXPECT_EQ(got, want) << adds << " adds";
+    for (size_t i = 0; i < ranks.size(); ++i) {
+      uint64_t one = UINT64_MAX;
+      DayHistogramRanks(row, std::span<const uint64_t>(&ranks[i], 1), std::span<uint64_t>(&one, 1));
+      ASSERT_EQ(one, want[i]) << "rank " << ranks[i] << " of " << adds;
+    }
+  }
+  uint64_t value = UINT64_MAX;
+  const uint64_t rank = 1;
+  DayHistogramRanks("abc", std::span<const uint64_t>(&rank, 1), std::span<uint64_t>(&value, 1));
+  EXPECT_EQ(value, 0u);
+}
+
 // What daily_metrics must report for the ⌈num/den · n⌉-th smallest of `sorted`: the value itself when it is the
 // largest of its bucket, else the smallest value of its bucket (so never more than 1 % off, exact below 256 ms).
 uint64_t BruteForcePercentile(const std::vector<uint64_t>& sorted, uint64_t num, uint64_t den) {
