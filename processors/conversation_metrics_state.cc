@@ -225,17 +225,15 @@ void WalkCells(std::string_view row, OnCell on_cell) {
     const char* cell = row.data() + at;
     uint64_t head = Load<uint64_t>(cell);
     auto lower = [head] { return ResponseBucketLowerBound(static_cast<uint32_t>(head & 0xFFFF)); };
-    if (!on_cell(head / kCountUnit, [&] { return lower() + Load<uint32_t>(cell + 8); },
-                 [&] { return lower() + Load<uint32_t>(cell + 12); })) {
-      return;
-    }
+    auto min_of = [&] { return lower() + Load<uint32_t>(cell + 8); };
+    auto max_of = [&] { return lower() + Load<uint32_t>(cell + 12); };
+    if (!on_cell(head / kCountUnit, min_of, max_of)) return;
   }
   for (size_t at = narrow_end; at < row.size(); at += kWideCell) {
     const char* cell = row.data() + at;
-    if (!on_cell(Load<uint64_t>(cell) / kCountUnit, [&] { return Load<uint64_t>(cell + 8); },
-                 [&] { return Load<uint64_t>(cell + 16); })) {
-      return;
-    }
+    auto min_of = [cell] { return Load<uint64_t>(cell + 8); };
+    auto max_of = [cell] { return Load<uint64_t>(cell + 16); };
+    if (!on_cell(Load<uint64_t>(cell) / kCountUnit, min_of, max_of)) return;
   }
 }
 
