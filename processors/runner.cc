@@ -308,6 +308,10 @@ Status Runner::Rebuild(std::string_view name) {
     if (name != "all" && views_[i].name != name) continue;
     found = true;
     if (views_[i].control.building != 0) continue;
+    // A view that has folded nothing yet (new, or reset for a new layout) serves an empty generation that is
+    // being folded from seq 1 already: that fold is the rebuild. A second generation would fold every event
+    // again until the swap.
+    if (views_[i].serving_offset == 0) continue;
     if (Status started = StartRebuildLocked(i); !started.ok()) return started;
   }
   if (!found) return Status(Code::kNotFound, "no view named " + std::string(name));

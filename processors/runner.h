@@ -87,7 +87,8 @@ class Runner {
   // Folds on the calling thread until every lane (rebuilds included) reaches the log head as of the call.
   Status CatchUp(const ProgressFn& progress = nullptr);
   // Starts rebuilding `view` ("all" for every view) into a new generation. kNotFound for an unknown view.
-  // A view already rebuilding keeps its rebuild. The fold itself happens in CatchUp or the background thread.
+  // A view already rebuilding keeps its rebuild; a view at offset 0 is folding from the start already and gets
+  // no second generation. The fold itself happens in CatchUp or the background thread.
   Status Rebuild(std::string_view view);
   // Waits until `view`'s serving offset reaches seq (empty view: every view). false on timeout.
   bool WaitFor(std::string_view view, uint64_t seq, std::chrono::milliseconds timeout);

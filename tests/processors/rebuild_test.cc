@@ -90,6 +90,59 @@ TEST(RebuildTest, RebuildWhileEventsArriveEqualsFreshReplay) {
   for (size_t i = 0; i < rebuilt.size(); ++i) EXPECT_EQ(rebuilt[i], expected[i]);
 }
 
+// Counts the events a view folds, passing them on to the real view.
+class CountingProcessor final : public Processor {
+ public:
+  CountingProcessor(std::unique_ptr<Processor> inner, uint64_t* applied) : inner_(std::move(inner)), applied_(applied) {}
+  std::string_view name() const override { return inner_->name(); }
+  uint32_t layout_version() const override { return inner_->layout_version(); }
+  void Apply(uint64_t seq, const Event& event, FoldState& state) override {
+    ++*applied_;
+    inner_->Apply(seq, event, state);
+  }
+
+ private:
+  std::unique_ptr<Processor> inner_;
+  uint64_t* applied_;
+};
+
+// A view at offset 0 (new, or reset for a new layout) is folded from seq 1 already; a rebuild of it must not
+// fold the log a second time into another generation. A view that has folded something is rebuilt as usual.
+TEST(RebuildTest, AViewThatHasFoldedNothingIsFoldedOnce) {
+  TempDir dir;
+  auto storage = OpenTestStorage(dir.path());
+  ASSERT_TRUE(storage->AppendAndWait(RandomEvents(5).Make(600)).status.ok());
+  const uint64_t head = storage->LogHead();
+  std::vector<uint64_t> applied;
+  auto open_counting = [&] {
+    std::vector<std::unique_ptr<Processor>> processors = MakeAllProcessors();
+    applied.assign(processors.size(), 0);
+    std::vector<std::unique_ptr<Processor>> counting;
+    for (size_t i = 0; i < processors.size(); ++i) {
+      counting.push_back(std::make_unique<CountingProcessor>(std::move(processors[i]), &applied[i]));
+    }
+    EngineOptions options;
+    options.runner.chunk_events = 100;
+    return ViewEngine::Open(storage.get(), options, std::move(counting));
+  };
+  {
+    auto engine = open_counting();
+    ASSERT_TRUE(engine.ok());
+    ASSERT_TRUE((*engine)->Rebuild("all").ok());
+    EXPECT_TRUE(NoneRebuilding(**engine));
+    ASSERT_TRUE((*engine)->CatchUp().ok());
+    for (uint64_t n : applied) EXPECT_EQ(n, head);
+    for (const ViewStatus& v : (*engine)->GetStatus()) EXPECT_EQ(v.offset, head) << v.name;
+  }
+  auto engine = open_counting();
+  ASSERT_TRUE(engine.ok());
+  ASSERT_TRUE((*engine)->Rebuild("all").ok());
+  EXPECT_FALSE(NoneRebuilding(**engine));
+  ASSERT_TRUE((*engine)->CatchUp().ok());
+  EXPECT_TRUE(NoneRebuilding(**engine));
+  for (uint64_t n : applied) EXPECT_EQ(n, head);
+}
+
 TEST(RebuildTest, UnknownViewIsNotFound) {
   TempDir dir;
   auto storage = OpenTestStorage(dir.path());
