@@ -353,7 +353,10 @@ std::vector<ViewStatus> Runner::GetStatus() const {
   std::vector<ViewStatus> out;
   for (const View& view : views_) {
     uint64_t lag = head > view.serving_offset ? head - view.serving_offset : 0;
-    out.push_back(ViewStatus{view.name, view.serving_offset, lag, view.control.building != 0, view.building_offset});
+    // A view that has folded nothing of a non-empty log is being built from seq 1 in its serving generation.
+    bool from_scratch = view.serving_offset == 0 && lag > 0;
+    out.push_back(ViewStatus{view.name, view.serving_offset, lag, view.control.building != 0 || from_scratch,
+                             view.building_offset});
   }
   return out;
 }
