@@ -18,10 +18,14 @@ using boost::system::error_code;
 namespace {
 // How long a closing connection waits for its final Error to be written before it just closes.
 constexpr auto kErrorWriteGrace = std::chrono::seconds(2);
+// How long a connection that has said everything waits for the peer to close before it closes anyway.
+constexpr auto kLingerGrace = std::chrono::seconds(1);
 // Retry delay when the storage queue is full (TryAppend answered unavailable).
 constexpr auto kStorageRetryDelay = std::chrono::milliseconds(5);
 // A frame buffer larger than this is released after use rather than kept for the next frame.
 constexpr size_t kKeepFrameWords = (1 << 20) / sizeof(capnp::word);
+// The buffer input is read into, and dropped, while a connection lingers.
+constexpr size_t kDiscardWords = 4096 / sizeof(capnp::word);
 }  // namespace
 
 TcpShared::TcpShared(Ingest& ingest_in, std::shared_ptr<const Auth> auth_in, MetricsRegistry& metrics,
@@ -78,10 +82,8 @@ void TcpConnection::Refuse(const char* code, std::string message) {
 
 void TcpConnection::Drain() {
   if (closed_ || draining_) return;
+  // Nothing more is read into a batch; a read in progress ends when it completes (ReadFailed).
   draining_ = true;
-  // Wakes a pending read (it completes with end-of-file) without disturbing writes still carrying acks.
-  error_code ec;
-  socket_.shutdown(Socket::shutdown_receive, ec);
   MaybeFinishDrain();
 }
 
@@ -97,7 +99,13 @@ void TcpConnection::MaybeRead() {
 bool TcpConnection::ReadFailed(const error_code& ec) {
   if (!ec && !failing_ && !closed_ && !draining_) return false;
   reading_ = false;
-  if (failing_ || closed_) return true;
+  if (closed_) return true;
+  if (lingering_) {
+    if (ec) return Close(), true;
+    DiscardInput();
+    return true;
+  }
+  if (failing_) return true;
   // End of input (or a shutdown for draining): answer what was received, then close.
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
     spdlog::debug("tcp: read failed from {}: {}", producer_id_, ec.message());
@@ -341,7 +349,7 @@ void TcpConnection::WriteNext() {
                       if (ec) return self->Close();
                       if (self->out_.front().is_ack) --self->acks_queued_;
                       self->out_.pop_front();
-                      if (self->closing_ && self->out_.empty()) return self->Close();
+                      if (self->closing_ && self->out_.empty()) return self->Linger();
                       self->Touch();
                       self->WriteNext();
                       self->MaybeFinishDrain();
@@ -376,7 +384,31 @@ void TcpConnection::MaybeSendError() {
 }
 
 void TcpConnection::MaybeFinishDrain() {
-  if (draining_ && !failing_ && !closed_ && pending_.empty() && out_.empty()) Close();
+  if (draining_ && !failing_ && !closed_ && pending_.empty() && out_.empty()) Linger();
+}
+
+// Closing a socket with unread input makes the kernel send a reset, which also throws away whatever of our
+// acks and Error is still in its send queue. So the end is a FIN after the last frame, then input is read and
+// dropped until the peer closes too (or the grace passes).
+void TcpConnection::Linger() {
+  if (closed_ || lingering_) return;
+  lingering_ = true;
+  error_code ec;
+  socket_.shutdown(Socket::shutdown_send, ec);
+  deadline_ = std::chrono::steady_clock::now() + kLingerGrace;
+  ArmTimer();
+  if (!reading_) DiscardInput();  // else the read in progress continues as a discard (ReadFailed)
+}
+
+void TcpConnection::DiscardInput() {
+  if (frame_.size() < kDiscardWords) frame_.resize(kDiscardWords);
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(frame_.data(), frame_.size() * sizeof(capnp::word)),
+                          [self = shared_from_this()](const error_code& ec, size_t) {
+                            self->reading_ = false;
+                            if (ec || self->closed_) return self->Close();
+                            self->DiscardInput();
+                          });
 }
 
 void TcpConnection::Close() {
@@ -394,7 +426,7 @@ void TcpConnection::Close() {
 // --- Deadline -----------------------------------------------------------------------------------------------
 
 void TcpConnection::Touch() {
-  if (failing_ || !principal_) return;
+  if (failing_ || lingering_ || !principal_) return;
   deadline_ = std::chrono::steady_clock::now() + shared_->options.idle_timeout;
   // The timer only ever fires early and re-arms; when the deadline moved earlier (the idle timeout is shorter
   // than what remained of the handshake timeout) it must be re-armed now.
@@ -412,7 +444,7 @@ void TcpConnection::ArmTimer() {
 void TcpConnection::OnTimer() {
   auto now = std::chrono::steady_clock::now();
   if (now < deadline_) return ArmTimer();  // the deadline moved on since the timer was armed
-  if (failing_) return Close();            // the final acks and Error could not go out in time
+  if (failing_ || lingering_) return Close();  // the final frames could not go out, or the peer did not close
   bool awaiting_storage = false;
   for (const PendingBatch& p : pending_) awaiting_storage |= !p.outcome;
   if (awaiting_storage) {

@@ -98,6 +98,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   void Fail(const char* code, std::string message);
   void MaybeSendError();
   void MaybeFinishDrain();
+  void Linger();
+  void DiscardInput();
   void Close();
 
   // One deadline for the handshake, idleness and the final Error write.
@@ -121,6 +123,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool draining_ = false;
   bool failing_ = false;  // Fail was called: nothing more is read; the Error follows the remaining acks
   bool closing_ = false;  // the Error is queued; the connection closes once it is written
+  bool lingering_ = false;  // everything is written and the send side shut: input is dropped until the peer closes
   std::string error_code_;
   std::string error_message_;
   bool closed_ = false;
