@@ -443,7 +443,7 @@ void TcpConnection::ArmTimer() {
 
 void TcpConnection::OnTimer() {
   auto now = std::chrono::steady_clock::now();
-  if (now < deadline_) return ArmTimer();  // the deadline moved on since the timer was armed
+  if (now < deadline_) return ArmTimer();      // the deadline moved on since the timer was armed
   if (failing_ || lingering_) return Close();  // the final frames could not go out, or the peer did not close
   bool awaiting_storage = false;
   for (const PendingBatch& p : pending_) awaiting_storage |= !p.outcome;

@@ -121,8 +121,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   FrameLayout layout_;
   bool reading_ = false;
   bool draining_ = false;
-  bool failing_ = false;  // Fail was called: nothing more is read; the Error follows the remaining acks
-  bool closing_ = false;  // the Error is queued; the connection closes once it is written
+  bool failing_ = false;    // Fail was called: nothing more is read; the Error follows the remaining acks
+  bool closing_ = false;    // the Error is queued; the connection closes once it is written
   bool lingering_ = false;  // everything is written and the send side shut: input is dropped until the peer closes
   std::string error_code_;
   std::string error_message_;

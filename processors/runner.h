@@ -59,8 +59,8 @@ struct RunnerOptions {
 
 struct ViewStatus {
   std::string name;
-  uint64_t offset = 0;  // the serving generation's committed offset
-  uint64_t lag = 0;     // log head - offset
+  uint64_t offset = 0;          // the serving generation's committed offset
+  uint64_t lag = 0;             // log head - offset
   bool rebuilding = false;      // a building generation, or nothing folded yet of a non-empty log
   uint64_t rebuild_offset = 0;  // the building generation's offset, when rebuilding
 };

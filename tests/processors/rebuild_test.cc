@@ -93,7 +93,8 @@ TEST(RebuildTest, RebuildWhileEventsArriveEqualsFreshReplay) {
 // Counts the events a view folds, passing them on to the real view.
 class CountingProcessor final : public Processor {
  public:
-  CountingProcessor(std::unique_ptr<Processor> inner, uint64_t* applied) : inner_(std::move(inner)), applied_(applied) {}
+  CountingProcessor(std::unique_ptr<Processor> inner, uint64_t* applied)
+      : inner_(std::move(inner)), applied_(applied) {}
   std::string_view name() const override { return inner_->name(); }
   uint32_t layout_version() const override { return inner_->layout_version(); }
   void Apply(uint64_t seq, const Event& event, FoldState& state) override {
