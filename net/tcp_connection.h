@@ -2,7 +2,12 @@
 // connection's strand (the socket's executor); storage completions are posted back onto it.
 #pragma once
 
+#include <capnp/message.h>
+#include <kj/array.h>
+
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -11,11 +16,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <capnp/message.h>
-#include <kj/array.h>
 
 #include "core/tally.capnp.h"
 #include "net/auth.h"

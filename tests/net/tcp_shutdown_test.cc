@@ -1,13 +1,12 @@
 // SIGTERM or kill -9 while a producer is pushing. SIGTERM: the server stops reading, acknowledges what it
 // received and exits 0. Either way, every acknowledged event is in the log after a restart.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
 #include <map>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/testing/ingest_helpers.h"
 #include "tests/testing/tally_process.h"

@@ -28,8 +28,9 @@ bool NoneRebuilding(const ViewEngine& engine) {
 void AppendInBatches(Storage& storage, const std::vector<Event>& events, size_t begin, size_t end, size_t batch) {
   for (size_t i = begin; i < end; i += batch) {
     size_t stop = std::min(end, i + batch);
-    ASSERT_TRUE(storage.AppendAndWait(std::vector<Event>(events.begin() + static_cast<ptrdiff_t>(i),
-                                                         events.begin() + static_cast<ptrdiff_t>(stop)))
+    ASSERT_TRUE(storage
+                    .AppendAndWait(std::vector<Event>(events.begin() + static_cast<ptrdiff_t>(i),
+                                                      events.begin() + static_cast<ptrdiff_t>(stop)))
                     .status.ok());
   }
 }
@@ -72,8 +73,10 @@ TEST(RebuildTest, RebuildWhileEventsArriveEqualsFreshReplay) {
     ASSERT_TRUE(control.ok() && control.value());
     EXPECT_EQ(DecodeViewControl(*control.value()).serving, 2u) << view;
     bool any = false;
-    ASSERT_TRUE(snapshot->Scan(ViewGenerationPrefix(view, 1), ViewGenerationPrefix(view, 2),
-                               [&](std::string_view, std::string_view) { return !(any = true); }).ok());
+    ASSERT_TRUE(snapshot
+                    ->Scan(ViewGenerationPrefix(view, 1), ViewGenerationPrefix(view, 2),
+                           [&](std::string_view, std::string_view) { return !(any = true); })
+                    .ok());
     EXPECT_FALSE(any) << view << " still has generation 1 rows";
     EXPECT_EQ(snapshot->Offset(view), head) << view;
   }
@@ -175,7 +178,7 @@ TEST(LiveTailTest, ANewViewCatchesUpWithoutHoldingBackTheOthers) {
     EngineOptions options;
     options.runner.chunk_events = 50;
     options.runner.catch_up_chunks = 1;  // a commit per chunk, so the laggards' progress is counted in chunks
-    int commits_left = 3;  // the edge's new events, then two chunks of the laggards' backlog
+    int commits_left = 3;                // the edge's new events, then two chunks of the laggards' backlog
     options.runner.before_commit = [&](uint64_t) { return commits_left-- > 0; };
     auto engine = ViewEngine::Open(storage.get(), options);
     ASSERT_TRUE(engine.ok());
