@@ -100,9 +100,11 @@ bool TcpConnection::ReadFailed(const error_code& ec) {
   if (!ec && !failing_ && !closed_ && !draining_) return false;
   reading_ = false;
   if (closed_) return true;
-  if (lingering_) {
-    if (ec) return Close(), true;
-    DiscardInput();
+  if (lingering_) {  // the read in progress when the connection began to linger ends as a discard
+    if (ec)
+      Close();
+    else
+      DiscardInput();
     return true;
   }
   if (failing_) return true;
