@@ -33,7 +33,7 @@ mib() { awk -v k="$2:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$1/status";
 status_json() { curl -s --max-time 5 "http://$HTTP/v1/admin/status" || true; }
 # "head slowest_offset" from the status JSON.
 offsets() {
-  status_json | tr ',{}[]' '\n\n\n\n\n' | awk -F: '
+  status_json | tr ',{}[]' '\n' | awk -F: '
     /"log_head"/ { head = $2 }
     /"offset"/ { if (min == "" || $2 + 0 < min + 0) min = $2 }
     END { print head + 0, min + 0 }'
@@ -45,7 +45,11 @@ SERVER=$!
 for _ in $(seq 1 200); do grep -q "listening tcp=" "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 TCP=$(grep -o 'tcp=[0-9.:]*' "$TMP/serve.out" | cut -d= -f2)
 HTTP=$(grep -o 'http=[0-9.:]*' "$TMP/serve.out" | cut -d= -f2)
-[ -n "$TCP" ] && [ -n "$HTTP" ] || { echo "memory: the server did not start" >&2; cat "$TMP/serve.err" >&2; exit 1; }
+if [ -z "$TCP" ] || [ -z "$HTTP" ]; then
+  echo "memory: the server did not start" >&2
+  cat "$TMP/serve.err" >&2
+  exit 1
+fi
 
 echo "memory: $EVENTS events over $STORES stores, $CONNECTIONS connections" >&2
 START=$(date +%s)
