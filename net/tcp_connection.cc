@@ -97,10 +97,10 @@ void TcpConnection::MaybeRead() {
 }
 
 bool TcpConnection::ReadFailed(const error_code& ec) {
-  if (!ec && !failing_ && !closed_ && !draining_) return false;
+  if (!ec && !failing_ && !closed_ && !draining_ && !lingering_) return false;
   reading_ = false;
   if (closed_) return true;
-  if (lingering_) {  // the read in progress when the connection began to linger ends as a discard
+  if (lingering_) {  // a discard, or the read in progress when the connection began to linger: read on
     if (ec)
       Close();
     else
@@ -108,7 +108,7 @@ bool TcpConnection::ReadFailed(const error_code& ec) {
     return true;
   }
   if (failing_) return true;
-  // End of input (or a shutdown for draining): answer what was received, then close.
+  // End of input, or a read completing while draining: answer what was received, then close.
   if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted) {
     spdlog::debug("tcp: read failed from {}: {}", producer_id_, ec.message());
     Close();
@@ -406,11 +406,7 @@ void TcpConnection::DiscardInput() {
   if (frame_.size() < kDiscardWords) frame_.resize(kDiscardWords);
   reading_ = true;
   socket_.async_read_some(asio::buffer(frame_.data(), frame_.size() * sizeof(capnp::word)),
-                          [self = shared_from_this()](const error_code& ec, size_t) {
-                            self->reading_ = false;
-                            if (ec || self->closed_) return self->Close();
-                            self->DiscardInput();
-                          });
+                          [self = shared_from_this()](const error_code& ec, size_t) { self->ReadFailed(ec); });
 }
 
 void TcpConnection::Close() {

@@ -77,6 +77,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   void ReadFrameStart();
   void ReadFrameTable();
   void ReadFrameBody();
+  // Whether a completed read ends frame reading (an error, end of input, draining, failing); a lingering
+  // connection's reads all end here and continue the discard.
   bool ReadFailed(const boost::system::error_code& ec);
   void HandleFrame();
   void Dispatch(wire::ClientMessage::Reader message);
