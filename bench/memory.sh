@@ -18,6 +18,9 @@ CONNECTIONS="${CONNECTIONS:-4}"
 SAMPLE_SECONDS="${SAMPLE_SECONDS:-15}"
 AFTER_SECONDS="${AFTER_SECONDS:-30}"
 TALLY="$BUILD_DIR/tools/tally"
+log() { echo "memory: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 [ -x "$TALLY" ] || { echo "memory: build tally first (scripts/build.sh)" >&2; exit 2; }
 command -v curl >/dev/null || { echo "memory: needs curl" >&2; exit 2; }
 
@@ -29,7 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mib() { awk -v k="$2:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 status_json() { curl -s --max-time 5 "http://$HTTP/v1/admin/status" || true; }
 # "head slowest_offset" from the status JSON.
 offsets() {
@@ -42,7 +44,7 @@ offsets() {
 "$TALLY" serve --data "$TMP/data" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --durability sync >"$TMP/serve.out" \
   2>"$TMP/serve.err" &
 SERVER=$!
-for _ in $(seq 1 200); do grep -q "listening tcp=" "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+wait_for_line "$TMP/serve.out" "listening tcp=" || true
 TCP=$(grep -o 'tcp=[0-9.:]*' "$TMP/serve.out" | cut -d= -f2)
 HTTP=$(grep -o 'http=[0-9.:]*' "$TMP/serve.out" | cut -d= -f2)
 if [ -z "$TCP" ] || [ -z "$HTTP" ]; then
@@ -58,7 +60,7 @@ START=$(date +%s)
 LOADGEN=$!
 max_rss=0
 while kill -0 "$LOADGEN" 2>/dev/null; do
-  rss=$(mib "$SERVER" VmRSS)
+  rss=$(rss_mib "$SERVER" VmRSS)
   [ "$rss" -gt "$max_rss" ] && max_rss=$rss
   echo "sample $(($(date +%s) - START)) $rss $(offsets)" >&2
   for _ in $(seq 1 "$SAMPLE_SECONDS"); do kill -0 "$LOADGEN" 2>/dev/null || break; sleep 1; done
@@ -69,7 +71,6 @@ cat "$TMP/loadgen.txt" >&2
 sleep "$AFTER_SECONDS"  # the figure asked for is the resident set some time after the load, not a condition
 echo "after $AFTER_SECONDS s: $(offsets)" >&2
 
-field() { grep -o "$1=[0-9.]*" | head -1 | cut -d= -f2; }
 echo "load_seconds $((END - START))"
 echo "accepted_per_s $(field accepted_per_s <"$TMP/loadgen.txt")"
 echo "ack_p99_ms $(grep ack_latency_ms "$TMP/loadgen.txt" | field p99)"
@@ -77,6 +78,6 @@ echo "view_lag_max_events $(grep view_lag "$TMP/loadgen.txt" | field max_events)
 echo "view_lag_max_s $(grep view_lag "$TMP/loadgen.txt" | field max_s)"
 echo "views_caught_up_after_s $(grep view_lag "$TMP/loadgen.txt" | field caught_up_after_s)"
 echo "rss_highest_sample_mib $max_rss"
-echo "rss_peak_mib $(mib "$SERVER" VmHWM)"
-echo "rss_after_mib $(mib "$SERVER" VmRSS)"
+echo "rss_peak_mib $(rss_mib "$SERVER" VmHWM)"
+echo "rss_after_mib $(rss_mib "$SERVER" VmRSS)"
 echo "disk_mib $(du -sm "$TMP/data" | cut -f1)"
