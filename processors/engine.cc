@@ -1,9 +1,9 @@
 #include "processors/engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "processors/view_keys.h"
 
@@ -59,7 +59,7 @@ Status ResetView(Storage& storage, const StateSnapshot& snapshot, std::string_vi
 // Before the runner loads offsets and generations: every view's state must be in its processor's layout. Views
 // without a layout record (new, or from before records existed) get one.
 Status CheckLayouts(Storage& storage, const std::vector<std::unique_ptr<Processor>>& processors) {
-  auto snapshot = storage.Snapshot();
+  auto snapshot = storage.CommittedState();  // before the runner starts: the engine is the only writer
   StateWrite records;
   for (const auto& p : processors) {
     auto stored = ReadLayout(*snapshot, p->name());

@@ -53,7 +53,7 @@ Runner::~Runner() { Stop(); }
 
 Status Runner::Open() {
   std::lock_guard fold(fold_mu_);
-  auto snapshot = storage_->Snapshot();
+  auto snapshot = storage_->CommittedState();  // the runner is the state's one writer
   std::lock_guard lock(mu_);
   for (View& view : views_) {
     auto control = snapshot->Get(ViewControlKey(view.name));
@@ -167,8 +167,8 @@ Result<size_t> Runner::FoldRound(Lane lane, uint64_t target, uint64_t low, uint6
     from = std::min(from, offset + 1);
   }
   if (members.empty()) return size_t{0};
-  // One snapshot for the whole round: nothing is committed until its end.
-  auto snapshot = storage_->Snapshot();
+  // The committed state, no snapshot needed: the runner is its one writer and commits only at the round's end.
+  auto snapshot = storage_->CommittedState();
   OpenStates(lane, members, snapshot.get());
   uint64_t last_seq = 0;
   size_t folded = 0;

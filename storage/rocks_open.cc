@@ -234,6 +234,7 @@ StorageStats RocksStorage::Stats() const {
   stats.failed_groups = counters_.failed_groups.load(std::memory_order_relaxed);
   stats.queued_events = queued_events_.load(std::memory_order_relaxed);
   stats.writes_failing = wal_failed_.load(std::memory_order_acquire);
+  if (db_) db_->GetIntProperty(rocksdb::DB::Properties::kNumSnapshots, &stats.rocksdb_snapshots);
   return stats;
 }
 

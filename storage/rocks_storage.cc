@@ -17,24 +17,27 @@ namespace keys = storage_keys;
 
 Status Closed() { return Status(Code::kUnavailable, "storage is closed"); }
 
-// A read view of the state and meta CFs pinned at one RocksDB snapshot. Must not outlive its Storage.
-class RocksSnapshot final : public StateSnapshot {
+// Neither read view below takes a RocksDB snapshot. Releasing one makes RocksDB mark every bottommost SST
+// file written before it for a rewrite that only zeroes its sequence numbers (a "BottommostFiles" compaction):
+// the log, whose files are otherwise moved down the levels untouched, would be compressed and written twice
+// (docs/performance.md, fix 25). A process that never releases a snapshot never marks a file.
+
+// The latest committed state and offsets, read without pinning an instant. Consistent only for the state's one
+// writer (the runner, and the engine before it starts), whose own commits are the only changes.
+class LatestState final : public StateSnapshot {
  public:
-  RocksSnapshot(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* state, rocksdb::ColumnFamilyHandle* meta)
-      : db_(db), state_(state), meta_(meta), snapshot_(db->GetSnapshot()) {
-    read_.snapshot = snapshot_;
-  }
-  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  LatestState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* state, rocksdb::ColumnFamilyHandle* meta)
+      : db_(db), state_(state), meta_(meta) {}
 
   uint64_t Offset(std::string_view view) const override {
     std::string value;
-    rocksdb::Status s = db_->Get(read_, meta_, keys::MetaKey(keys::kOffsetPrefix, view), &value);
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, keys::MetaKey(keys::kOffsetPrefix, view), &value);
     return s.ok() && value.size() == 8 ? GetBigEndian64(value) : 0;
   }
 
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     std::string value;
-    rocksdb::Status s = db_->Get(read_, state_, rocksdb::Slice(key.data(), key.size()), &value);
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_, rocksdb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromRocks(s, "read view state");
     return std::optional<std::string>(std::move(value));
@@ -43,7 +46,7 @@ class RocksSnapshot final : public StateSnapshot {
   // An empty `end` scans to the end of the keyspace.
   Status Scan(std::string_view start, std::string_view end,
               const std::function<bool(std::string_view, std::string_view)>& fn) const override {
-    rocksdb::ReadOptions ro = read_;
+    rocksdb::ReadOptions ro;
     rocksdb::Slice upper(end.data(), end.size());
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, state_));
@@ -57,8 +60,59 @@ class RocksSnapshot final : public StateSnapshot {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* state_;
   rocksdb::ColumnFamilyHandle* meta_;
-  const rocksdb::Snapshot* snapshot_;
-  rocksdb::ReadOptions read_;
+};
+
+// A consistent read view of the state and meta CFs for readers beside the writer (queries): three iterators
+// made by one NewIterators call, which read the same instant — each pins the memtables and files it needs,
+// which is RocksDB's implicit snapshot. Point reads seek the `get_` iterator, scans walk `scan_`, so a scan's
+// callback may Get but not Scan again.
+class PinnedState final : public StateSnapshot {
+ public:
+  PinnedState(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* state, rocksdb::ColumnFamilyHandle* meta) {
+    std::vector<rocksdb::Iterator*> its;
+    status_ = FromRocks(db->NewIterators(rocksdb::ReadOptions(), {state, state, meta}, &its), "open state snapshot");
+    if (!status_.ok()) return;
+    get_.reset(its[0]);
+    scan_.reset(its[1]);
+    meta_.reset(its[2]);
+  }
+
+  uint64_t Offset(std::string_view view) const override {
+    if (!status_.ok()) return 0;
+    const std::string key = keys::MetaKey(keys::kOffsetPrefix, view);
+    meta_->Seek(key);
+    if (!meta_->Valid() || meta_->key() != key || meta_->value().size() != 8) return 0;
+    return GetBigEndian64(meta_->value().ToStringView());
+  }
+
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    if (!status_.ok()) return status_;
+    const rocksdb::Slice wanted(key.data(), key.size());
+    get_->Seek(wanted);
+    if (get_->Valid() && get_->key() == wanted) return std::optional<std::string>(get_->value().ToString());
+    if (!get_->status().ok()) return FromRocks(get_->status(), "read view state");
+    return std::optional<std::string>();
+  }
+
+  // An empty `end` scans to the end of the keyspace.
+  Status Scan(std::string_view start, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const override {
+    if (!status_.ok()) return status_;
+    if (scanning_) return Status(Code::kInternal, "a scan of a state snapshot started inside another");
+    scanning_ = true;
+    const rocksdb::Slice upper(end.data(), end.size());
+    for (scan_->Seek(rocksdb::Slice(start.data(), start.size())); scan_->Valid(); scan_->Next()) {
+      if (!end.empty() && scan_->key().compare(upper) >= 0) break;
+      if (!fn(scan_->key().ToStringView(), scan_->value().ToStringView())) break;
+    }
+    scanning_ = false;
+    return FromRocks(scan_->status(), "scan view state");
+  }
+
+ private:
+  Status status_;
+  std::unique_ptr<rocksdb::Iterator> get_, scan_, meta_;
+  mutable bool scanning_ = false;
 };
 
 std::optional<uint64_t> ParseCursor(std::string_view cursor) {
@@ -203,12 +257,18 @@ Result<QuarantinePage> RocksStorage::ReadQuarantine(std::string_view store_id, s
     start = *id;
   }
   const std::string prefix = keys::QuarantinePrefix(store_id);
-  rocksdb::ReadOptions ro;
-  ro.snapshot = db_->GetSnapshot();  // entries and dropped count from one instant
-  rocksdb::Slice lower(prefix);
-  ro.iterate_lower_bound = &lower;
+  // Entries and the dropped count from one instant: two iterators of one NewIterators call (no RocksDB
+  // snapshot, see LatestState above). No iterate_lower_bound: the options are shared with the meta iterator;
+  // the walk back stops at the prefix instead.
+  std::vector<rocksdb::Iterator*> its;
+  if (Status opened =
+          FromRocks(db_->NewIterators(rocksdb::ReadOptions(), {quarantine_, meta_}, &its), "read quarantine");
+      !opened.ok()) {
+    return opened;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(its[0]);
+  std::unique_ptr<rocksdb::Iterator> meta(its[1]);
   QuarantinePage page;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, quarantine_));
   for (it->SeekForPrev(keys::QuarantineKey(store_id, start)); it->Valid(); it->Prev()) {
     if (!it->key().starts_with(prefix)) break;
     const uint64_t id = GetBigEndian64(it->key().ToStringView().substr(prefix.size()));
@@ -223,14 +283,12 @@ Result<QuarantinePage> RocksStorage::ReadQuarantine(std::string_view store_id, s
     }
   }
   Status status = FromRocks(it->status(), "read quarantine");
-  std::string dropped;
-  rocksdb::Status s = db_->Get(ro, meta_, keys::MetaKey(keys::kQuarantineDroppedPrefix, store_id), &dropped);
-  if (s.ok() && dropped.size() == 8)
-    page.dropped = GetBigEndian64(dropped);
-  else if (!s.ok() && !s.IsNotFound() && status.ok())
-    status = FromRocks(s, "read quarantine dropped count");
-  it.reset();
-  db_->ReleaseSnapshot(ro.snapshot);
+  const std::string dropped_key = keys::MetaKey(keys::kQuarantineDroppedPrefix, store_id);
+  meta->Seek(dropped_key);
+  if (meta->Valid() && meta->key() == dropped_key && meta->value().size() == 8)
+    page.dropped = GetBigEndian64(meta->value().ToStringView());
+  else if (!meta->status().ok() && status.ok())
+    status = FromRocks(meta->status(), "read quarantine dropped count");
   if (!status.ok()) return status;
   return page;
 }
@@ -238,7 +296,11 @@ Result<QuarantinePage> RocksStorage::ReadQuarantine(std::string_view store_id, s
 // --- View state --------------------------------------------------------------------------------------------
 
 std::unique_ptr<StateSnapshot> RocksStorage::Snapshot() {
-  return std::make_unique<RocksSnapshot>(db_.get(), state_, meta_);
+  return std::make_unique<PinnedState>(db_.get(), state_, meta_);
+}
+
+std::unique_ptr<StateSnapshot> RocksStorage::CommittedState() {
+  return std::make_unique<LatestState>(db_.get(), state_, meta_);
 }
 
 Status RocksStorage::CommitState(const StateWrite& write) {

@@ -43,6 +43,7 @@ class RocksStorage final : public Storage {
   Result<QuarantinePage> ReadQuarantine(std::string_view store_id, size_t limit,
                                         std::optional<std::string_view> cursor) override;
   std::unique_ptr<StateSnapshot> Snapshot() override;
+  std::unique_ptr<StateSnapshot> CommittedState() override;
   Status CommitState(const StateWrite& write) override;
   Status Close() override;
   std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override;

@@ -97,6 +97,7 @@ class SharedLog::ReaderStorage final : public Storage {
     return real_->ReadQuarantine(store_id, limit, cursor);
   }
   std::unique_ptr<StateSnapshot> Snapshot() override { return real_->Snapshot(); }
+  std::unique_ptr<StateSnapshot> CommittedState() override { return real_->CommittedState(); }
   Status CommitState(const StateWrite& write) override { return real_->CommitState(write); }
   Status Close() override { return Status::Ok(); }
   std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override { return real_->SizesByColumnFamily(); }

@@ -70,6 +70,7 @@ struct StorageStats {
   // True while appends fail because the last group write failed and RocksDB has not resumed (for /healthz).
   // It stays true until a restart when RocksDB deems the error unrecoverable (docs/storage.md).
   bool writes_failing = false;
+  uint64_t rocksdb_snapshots = 0;  // RocksDB snapshots held right now; tally takes none (rocks_storage.cc)
 };
 
 // A rejected input kept for inspection (CONTRACT §1.3). store_id empty = the global (admin) quarantine.
@@ -87,7 +88,8 @@ struct QuarantinePage {
   uint64_t dropped = 0;  // how many this quarantine dropped over its lifetime
 };
 
-// A consistent read view of view state (RocksDB snapshot). Thread-compatible; cheap to create.
+// A read view of view state. Storage::Snapshot()'s is consistent (one instant, whatever commits follow);
+// Storage::CommittedState()'s reads the latest commit. Thread-compatible; cheap to create.
 class StateSnapshot {
  public:
   virtual ~StateSnapshot() = default;
@@ -176,7 +178,13 @@ class Storage {
                                                 std::optional<std::string_view> cursor) = 0;
 
   // --- View state -----------------------------------------------------------------------------------------
+  // A consistent view of the state and offsets as of this call, for readers beside the state's writer (queries).
+  // A Scan's callback may Get from the same snapshot but not Scan it again.
   virtual std::unique_ptr<StateSnapshot> Snapshot() = 0;
+  // The latest committed state, read without pinning an instant: consistent only for the state's one writer
+  // (the runner; the engine before the runner starts), whose own commits are the only changes. Cheaper to read
+  // point keys through than Snapshot() (filters skip files without the key).
+  virtual std::unique_ptr<StateSnapshot> CommittedState() { return Snapshot(); }
   // Atomic (one WriteBatch) but never fsynced, under either durability: a power loss may roll view state back
   // to an earlier commit — rows and offsets together — and the runner folds the lost chunks again from the log.
   virtual Status CommitState(const StateWrite& write) = 0;

@@ -68,6 +68,54 @@ TEST(StateTest, DeletesAndRangesApplyTogetherAndSnapshotsAreStable) {
   EXPECT_EQ(*pinned->Get("k").value(), "old");
 }
 
+// Snapshots are iterators made together, not RocksDB snapshots: releasing one of those makes RocksDB rewrite
+// every bottommost file written before it, the whole log included (docs/performance.md, fix 25).
+TEST(StateTest, SnapshotsHoldNoRocksDbSnapshotYetStayConsistent) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  StateWrite first;
+  first.puts = {{"a", "1"}, {"b", "2"}};
+  first.offsets = {{"v", 1}};
+  ASSERT_TRUE(storage->CommitState(first).ok());
+  auto pinned = storage->Snapshot();
+  auto latest = storage->CommittedState();
+  EXPECT_EQ(storage->Stats().rocksdb_snapshots, 0u);
+
+  StateWrite second;
+  second.puts = {{"a", "10"}, {"c", "3"}};
+  second.deletes = {"b"};
+  second.offsets = {{"v", 2}};
+  ASSERT_TRUE(storage->CommitState(second).ok());
+
+  // The snapshot answers from before the second commit, for point reads, scans and offsets alike ...
+  EXPECT_EQ(*pinned->Get("a").value(), "1");
+  EXPECT_EQ(*pinned->Get("b").value(), "2");
+  EXPECT_FALSE(pinned->Get("c")->has_value());
+  EXPECT_FALSE(pinned->Get("aa")->has_value()) << "a seek that lands on the next key is not a hit";
+  EXPECT_EQ(pinned->Offset("v"), 1u);
+  EXPECT_EQ(pinned->Offset("w"), 0u);
+  EXPECT_EQ(ScanAll(*pinned, "a", "c"), (std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "2"}}));
+  // ... while the committed-state reader sees the latest commit.
+  EXPECT_EQ(*latest->Get("a").value(), "10");
+  EXPECT_FALSE(latest->Get("b")->has_value());
+  EXPECT_EQ(latest->Offset("v"), 2u);
+  EXPECT_EQ(ScanAll(*latest, "", "").size(), 2u);
+
+  // A scan's callback may read points of the same snapshot, but not start a second scan of it.
+  std::vector<std::string> seen;
+  Status nested_scan;
+  Status outer = pinned->Scan("", "", [&](std::string_view key, std::string_view) {
+    auto other = pinned->Get(key == "a" ? "b" : "a");
+    seen.push_back(std::string(key) + "=" + (other.ok() && other->has_value() ? **other : "?"));
+    nested_scan = pinned->Scan("", "", [](std::string_view, std::string_view) { return true; });
+    return true;
+  });
+  EXPECT_TRUE(outer.ok()) << outer.ToString();
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=2", "b=1"}));
+  EXPECT_EQ(nested_scan.code(), Code::kInternal);
+  EXPECT_EQ(storage->Stats().rocksdb_snapshots, 0u);
+}
+
 TEST(StateTest, StateAndOffsetsSurviveReopen) {
   TempDir dir;
   {
