@@ -1,18 +1,24 @@
 #include "core/event_codec.h"
 
-#include <cstring>
-
 #include <capnp/message.h>
+#include <capnp/serialize-packed.h>
 #include <capnp/serialize.h>
-#include <kj/exception.h>
-
 #include <fmt/format.h>
+#include <kj/exception.h>
+#include <kj/io.h>
+
+#include <cstring>
 
 #include "core/event_fields.h"
 #include "core/event_scalars.h"
 
 namespace tally {
 namespace {
+
+// Log values since format 2 start with these two bytes, then the packed message. A flat (format 1) value
+// starts with its segment count minus one as a little-endian u32, which Cap'n Proto caps at 512 segments:
+// its second byte is never 0xff.
+constexpr char kPackedMarker[2] = {'\xff', '\xff'};
 
 // std::string is NUL-terminated, which is what capnp::Text::Reader requires; embedded NULs survive because the
 // length is explicit.
@@ -173,29 +179,60 @@ unsigned EstimateWords(const Event& e) {
   size_t bytes = e.event_id.size() + e.store_id.size();
   for (const std::optional<std::string>* s :
        {&e.properties, &e.conversation_id, &e.customer_id, &e.channel, &e.customer_name, &e.text, &e.agent_id,
-        &e.reason, &e.query, &e.topic, &e.url, &e.shell_file_id, &e.profile_id, &e.model, &e.service,
-        &e.operation, &e.timezone}) {
+        &e.reason, &e.query, &e.topic, &e.url, &e.shell_file_id, &e.profile_id, &e.model, &e.service, &e.operation,
+        &e.timezone}) {
     if (*s) bytes += (*s)->size() + 8;  // NUL and padding
   }
   constexpr size_t kStructWords = 64;  // data and pointer sections of StoredEvent, with room to grow
   return static_cast<unsigned>(kStructWords + bytes / sizeof(capnp::word) + 8);
 }
 
-}  // namespace
-
-std::string EncodeStoredEvent(const Event& event) {
-  capnp::MallocMessageBuilder message(EstimateWords(event));
+void BuildStoredEvent(const Event& event, capnp::MessageBuilder& message) {
   wire::StoredEvent::Builder b = message.initRoot<wire::StoredEvent>();
   b.setType(static_cast<wire::EventType>(event.type));
   b.setOccurredAtMs(event.occurred_at_ms);
   EncodeTexts(event, b);
   EncodeScalars(event, b);
-  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
-  kj::ArrayPtr<const char> bytes = words.asChars();
-  return std::string(bytes.begin(), bytes.size());
 }
 
-Status DecodeStoredEvent(std::string_view bytes, Event* out) {
+// Reads the root of a decoded message into *out; false when an enum value is unknown. Throws kj exceptions on
+// damaged input (the callers catch them).
+bool ReadStoredEvent(capnp::MessageReader& reader, Event* out) {
+  wire::StoredEvent::Reader r = reader.getRoot<wire::StoredEvent>();
+  out->occurred_at_ms = r.getOccurredAtMs();
+  DecodeTexts(r, out);
+  return DecodeScalars(r, out);
+}
+
+// Runs a decode (fn sets *trailing and returns whether the enums were known) and turns its outcome into a Status.
+template <typename Fn>
+Status RunDecode(Fn&& fn) {
+  bool enums_ok = true;
+  bool trailing = false;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] { enums_ok = fn(&trailing); });
+  KJ_IF_MAYBE (e, failure) {
+    return Status(Code::kCorruption, fmt::format("stored event does not decode: {}", e->getDescription().cStr()));
+  }
+  if (trailing) return Status(Code::kCorruption, "stored event has trailing bytes");
+  if (!enums_ok) return Status(Code::kCorruption, "stored event holds an unknown enum value");
+  return Status::Ok();
+}
+
+// The packed form (after the marker). The unpacked words go into a per-thread scratch buffer, so a reader that
+// decodes event after event does not allocate for them (an event larger than the buffer gets its own).
+Status DecodePacked(std::string_view packed, Event* out) {
+  thread_local kj::Array<capnp::word> scratch = kj::heapArray<capnp::word>(4096);
+  return RunDecode([&](bool* trailing) {
+    kj::ArrayInputStream stream(kj::arrayPtr(reinterpret_cast<const kj::byte*>(packed.data()), packed.size()));
+    capnp::PackedMessageReader reader(stream, capnp::ReaderOptions(), scratch);
+    bool enums_ok = ReadStoredEvent(reader, out);
+    *trailing = stream.tryGetReadBuffer().size() != 0;
+    return enums_ok;
+  });
+}
+
+// The flat form of format 1 directories: whole words, read in place.
+Status DecodeFlat(std::string_view bytes, Event* out) {
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
     return Status(Code::kCorruption, fmt::format("stored event of {} bytes is not whole words", bytes.size()));
   }
@@ -211,22 +248,43 @@ Status DecodeStoredEvent(std::string_view bytes, Event* out) {
     std::memcpy(static_cast<void*>(copy.begin()), bytes.data(), bytes.size());
     aligned = copy;
   }
-  bool enums_ok = true;
-  bool trailing = false;
-  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
+  return RunDecode([&](bool* trailing) {
     capnp::FlatArrayMessageReader reader(aligned);
-    trailing = reader.getEnd() != aligned.end();
-    wire::StoredEvent::Reader r = reader.getRoot<wire::StoredEvent>();
-    out->occurred_at_ms = r.getOccurredAtMs();
-    DecodeTexts(r, out);
-    enums_ok = DecodeScalars(r, out);
+    *trailing = reader.getEnd() != aligned.end();
+    return ReadStoredEvent(reader, out);
   });
-  KJ_IF_MAYBE(e, failure) {
-    return Status(Code::kCorruption, fmt::format("stored event does not decode: {}", e->getDescription().cStr()));
+}
+
+}  // namespace
+
+std::string EncodeStoredEvent(const Event& event) {
+  capnp::MallocMessageBuilder message(EstimateWords(event));
+  BuildStoredEvent(event, message);
+  // Packing turns each word into a tag byte and its non-zero bytes (runs of zero or dense words take a count
+  // byte), so the output stays below 10/8 of the flat size plus the segment table and the marker.
+  const size_t flat_bytes = capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word);
+  std::string out(sizeof(kPackedMarker) + flat_bytes + flat_bytes / 4 + 16, '\0');
+  std::memcpy(out.data(), kPackedMarker, sizeof(kPackedMarker));
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()) + sizeof(kPackedMarker),
+                                            out.size() - sizeof(kPackedMarker)));
+  capnp::writePackedMessage(stream, message);
+  out.resize(sizeof(kPackedMarker) + stream.getArray().size());
+  return out;
+}
+
+Status DecodeStoredEvent(std::string_view bytes, Event* out) {
+  if (bytes.size() >= sizeof(kPackedMarker) && std::memcmp(bytes.data(), kPackedMarker, sizeof(kPackedMarker)) == 0) {
+    return DecodePacked(bytes.substr(sizeof(kPackedMarker)), out);
   }
-  if (trailing) return Status(Code::kCorruption, "stored event has trailing bytes");
-  if (!enums_ok) return Status(Code::kCorruption, "stored event holds an unknown enum value");
-  return Status::Ok();
+  return DecodeFlat(bytes, out);
+}
+
+std::string EncodeStoredEventFlat(const Event& event) {
+  capnp::MallocMessageBuilder message(EstimateWords(event));
+  BuildStoredEvent(event, message);
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  kj::ArrayPtr<const char> bytes = words.asChars();
+  return std::string(bytes.begin(), bytes.size());
 }
 
 Result<Event> DecodeStoredEvent(std::string_view bytes) {

@@ -187,8 +187,9 @@ struct ServerMessage {
 # ---------------------------------------------------------------------------------------------------------
 # Storage format of the event log
 # ---------------------------------------------------------------------------------------------------------
-# Each log entry's value is one StoredEvent message, serialized unpacked as a flat array
-# (capnp::messageToFlatArray). Only validated events are stored, so every rule of the catalogue holds; a
+# Each log entry's value is one StoredEvent message: the bytes 0xff 0xff, then the message in the packed
+# encoding (capnp::writePackedMessage); data directories of format 1 hold it unpacked, as a flat array
+# (capnp::messageToFlatArray), without the marker. Only validated events are stored, so every rule of the catalogue holds; a
 # field the event's type does not carry is left unset. Text fields: null = absent.
 
 enum EventType {

@@ -97,11 +97,20 @@ Result<uint64_t> CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
     return uint64_t{0};
   }
   const uint64_t version = value.size() == 8 ? GetBigEndian64(value) : 0;
-  if (version != keys::kFormatVersion) {
+  if (version < keys::kOldestReadableFormat || version > keys::kFormatVersion) {
     return Status(Code::kCorruption, "data directory " + path + " has format version " + std::to_string(version) +
-                                         "; this tally reads only format version " +
+                                         "; this tally reads format versions " +
+                                         std::to_string(keys::kOldestReadableFormat) + " to " +
                                          std::to_string(keys::kFormatVersion) +
                                          " (written by a newer or unknown tally? refusing to open)");
+  }
+  if (version != keys::kFormatVersion) {
+    // Before anything of the new format is written, so that an older tally refuses the directory from now on.
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, meta, keys::kFormatVersionKey, BigEndianKey64(keys::kFormatVersion));
+    if (!s.ok()) return FromRocks(s, "upgrade format version");
+    spdlog::info("data directory {}: format version {} -> {}", path, version, keys::kFormatVersion);
   }
   s = db->Get(rocksdb::ReadOptions(), meta, keys::kLogHeadKey, &value);
   if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read log head");

@@ -1,9 +1,12 @@
 #include "core/event_codec.h"
 
-#include <gtest/gtest.h>
-
 #include <capnp/message.h>
+#include <capnp/serialize-packed.h>
+#include <capnp/serialize.h>
+#include <gtest/gtest.h>
+#include <kj/io.h>
 
+#include <cstring>
 #include <random>
 
 #include "core/wire_event.h"
@@ -58,6 +61,25 @@ TEST(EventCodecTest, StoredRoundTripForEveryAcceptedCase) {
   }
 }
 
+// Format 1 directories hold flat values; they decode to the same events as the packed values of format 2,
+// which start with the marker and are smaller.
+TEST(EventCodecTest, FlatValuesOfFormat1StillDecode) {
+  size_t packed_bytes = 0, flat_bytes = 0;
+  for (const Event& e : AcceptedCaseEvents()) {
+    const std::string packed = EncodeStoredEvent(e);
+    const std::string flat = EncodeStoredEventFlat(e);
+    ASSERT_GE(packed.size(), 2u);
+    EXPECT_EQ(packed.substr(0, 2), "\xff\xff");
+    EXPECT_NE(flat.substr(0, 2), "\xff\xff");
+    packed_bytes += packed.size();
+    flat_bytes += flat.size();
+    Result<Event> decoded = DecodeStoredEvent(flat);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, e) << EventToJson(e);
+  }
+  EXPECT_LT(packed_bytes, flat_bytes) << "packing drops the zero bytes of StoredEvent's unset fields";
+}
+
 // Decoding into an event that held another one (a reader's reused chunk) replaces every field: nothing of the
 // previous event survives, whatever the two types.
 TEST(EventCodecTest, DecodeIntoAUsedEventReplacesEveryField) {
@@ -94,38 +116,58 @@ TEST(EventCodecTest, StoredRoundTripKeepsEmbeddedNulAndUnsetVersusZero) {
   EXPECT_FALSE(decoded->conversation_id.has_value());
 }
 
+// Both forms of FullPassCompleted: the packed value of format 2 and the flat one of format 1.
+std::vector<std::string> BothForms() {
+  return {EncodeStoredEvent(FullPassCompleted()), EncodeStoredEventFlat(FullPassCompleted())};
+}
+
+// The packed value of the message that a flat value holds (marker included).
+std::string Repacked(const std::string& flat) {
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(flat.size() / sizeof(capnp::word));
+  std::memcpy(static_cast<void*>(words.begin()), flat.data(), flat.size());
+  capnp::FlatArrayMessageReader reader(words);
+  capnp::MallocMessageBuilder copy;
+  copy.setRoot(reader.getRoot<wire::StoredEvent>());
+  kj::VectorOutputStream out;
+  capnp::writePackedMessage(out, copy);
+  return "\xff\xff" + std::string(reinterpret_cast<const char*>(out.getArray().begin()), out.getArray().size());
+}
+
 TEST(EventCodecTest, DecodeAcceptsUnalignedInput) {
-  std::string bytes = EncodeStoredEvent(FullPassCompleted());
-  std::string shifted = "x" + bytes;
-  Result<Event> decoded = DecodeStoredEvent(std::string_view(shifted).substr(1));
-  ASSERT_TRUE(decoded.ok());
-  EXPECT_EQ(*decoded, FullPassCompleted());
+  for (const std::string& bytes : BothForms()) {
+    std::string shifted = "x" + bytes;
+    Result<Event> decoded = DecodeStoredEvent(std::string_view(shifted).substr(1));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, FullPassCompleted());
+  }
 }
 
 TEST(EventCodecTest, DecodeRejectsGarbageWithCorruption) {
-  std::string bytes = EncodeStoredEvent(FullPassCompleted());
   EXPECT_EQ(DecodeStoredEvent("").status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeStoredEvent("1234567").status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeStoredEvent(std::string(8, '\xff')).status().code(), Code::kCorruption);
-  EXPECT_EQ(DecodeStoredEvent(bytes + std::string(8, '\0')).status().code(), Code::kCorruption);
-  for (size_t len = 8; len < bytes.size(); len += 8) {
-    EXPECT_EQ(DecodeStoredEvent(std::string_view(bytes).substr(0, len)).status().code(), Code::kCorruption) << len;
+  EXPECT_EQ(DecodeStoredEvent("\xff\xff").status().code(), Code::kCorruption) << "a marker and nothing else";
+  for (const std::string& bytes : BothForms()) {
+    EXPECT_EQ(DecodeStoredEvent(bytes + std::string(8, '\0')).status().code(), Code::kCorruption);
+    for (size_t len = 1; len < bytes.size(); ++len) {
+      EXPECT_EQ(DecodeStoredEvent(std::string_view(bytes).substr(0, len)).status().code(), Code::kCorruption) << len;
+    }
   }
 }
 
 TEST(EventCodecTest, DecodeRejectsUnknownEnumValues) {
-  std::string bytes = EncodeStoredEvent(FullPassCompleted());
+  std::string bytes = EncodeStoredEventFlat(FullPassCompleted());
   // One segment: word 0 is the segment table, word 1 the root pointer, word 2 starts the data section, whose
   // first 16 bits hold `type` (the first non-pointer field of StoredEvent).
   bytes[16] = 99;
   bytes[17] = 0;
-  Result<Event> decoded = DecodeStoredEvent(bytes);
-  EXPECT_EQ(decoded.status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeStoredEvent(bytes).status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeStoredEvent(Repacked(bytes)).status().code(), Code::kCorruption);
+  EXPECT_TRUE(DecodeStoredEvent(Repacked(EncodeStoredEventFlat(FullPassCompleted()))).ok());
 }
 
 // Random damage must never crash or throw: every outcome is either an event or kCorruption.
-TEST(EventCodecTest, RandomDamageNeverCrashes) {
-  std::string original = EncodeStoredEvent(FullPassCompleted());
+void DamageNeverCrashes(const std::string& original) {
   std::mt19937 rng(20261120);
   int corrupt = 0;
   for (int i = 0; i < 20'000; ++i) {
@@ -139,9 +181,15 @@ TEST(EventCodecTest, RandomDamageNeverCrashes) {
     }
   }
   EXPECT_GT(corrupt, 0);
-  for (int i = 0; i < 5'000; ++i) {
+}
+
+TEST(EventCodecTest, RandomDamageNeverCrashes) {
+  for (const std::string& original : BothForms()) ASSERT_NO_FATAL_FAILURE(DamageNeverCrashes(original));
+  std::mt19937 rng(20261123);
+  for (int i = 0; i < 10'000; ++i) {
     std::string bytes(8 * (1 + rng() % 64), '\0');
     for (char& c : bytes) c = static_cast<char>(rng());
+    if (i % 2 == 0) bytes[0] = bytes[1] = '\xff';  // random packed input
     Result<Event> decoded = DecodeStoredEvent(bytes);
     if (!decoded.ok()) {
       ASSERT_EQ(decoded.status().code(), Code::kCorruption);

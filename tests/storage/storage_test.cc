@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/bytes.h"
+#include "core/event_codec.h"
 #include "storage/keys.h"
 #include "tests/storage/storage_test_util.h"
 
@@ -42,6 +43,21 @@ void PutRaw(const std::string& path, std::string_view cf, const std::string& key
   EXPECT_TRUE(found) << cf;
   for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
   delete db;
+}
+
+// Reads one raw key of column family `cf` of a closed data directory ("" when absent).
+std::string GetRaw(const std::string& path, std::string_view cf, const std::string& key) {
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  OpenRaw(path, &names, &handles, &db);
+  std::string value;
+  for (size_t i = 0; i < names.size() && db != nullptr; ++i) {
+    if (names[i] == cf) db->Get({}, handles[i], key, &value).PermitUncheckedError();
+  }
+  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  delete db;
+  return value;
 }
 
 TEST(StorageTest, SequencesAreContiguousFromOne) {
@@ -356,10 +372,50 @@ TEST(StorageTest, RefusesAnUnknownFormatVersion) {
     ASSERT_TRUE(storage->Close().ok());
   }
   ASSERT_NO_FATAL_FAILURE(
-      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(2)));
+      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(3)));
   auto reopened = Storage::Open(OptionsFor(dir.path()));
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.status().message().find("format version 2"), std::string::npos) << reopened.status().ToString();
+  EXPECT_NE(reopened.status().message().find("format version 3"), std::string::npos) << reopened.status().ToString();
+}
+
+// A format 1 directory (flat event values) opens: its events read back as they were, new ones are appended
+// packed, and the directory is marked format 2, which an older tally refuses.
+TEST(StorageTest, UpgradesAFormat1DirectoryAndReadsItsFlatEvents) {
+  TempDir dir;
+  const std::vector<Event> old_events = MakeEvents("s1", "old", 3);
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->AppendAndWait(old_events).status.ok());
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  // What a format 1 tally left: the same events, flat.
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    ASSERT_NO_FATAL_FAILURE(
+        PutRaw(dir.path(), storage_keys::kEventsCf, BigEndianKey64(seq), EncodeStoredEventFlat(old_events[seq - 1])));
+  }
+  ASSERT_NO_FATAL_FAILURE(
+      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(1)));
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    AppendResult dup = storage->AppendAndWait(MakeEvents("s1", "old", 1));
+    ASSERT_TRUE(dup.status.ok());
+    ASSERT_EQ(dup.outcomes.size(), 1u);
+    EXPECT_TRUE(dup.outcomes[0].duplicate) << "the old events' dedup entries still count";
+    const std::vector<Event> new_events = MakeEvents("s1", "new", 2);
+    AppendResult appended = storage->AppendAndWait(new_events);
+    ASSERT_TRUE(appended.status.ok());
+    EXPECT_EQ(appended.first_seq, 4u);
+    auto all = ReadAll(*storage);
+    ASSERT_EQ(all.size(), 5u);
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(all[i].second, old_events[i]) << i;
+    EXPECT_EQ(all[3].second, new_events[0]);
+    EXPECT_EQ(all[4].second, new_events[1]);
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  // Marked format 2 now, which a format-1-only reader refuses; this one opens it as it is.
+  EXPECT_EQ(GetRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey)), BigEndianKey64(2));
+  auto reopened = OpenOrDie(OptionsFor(dir.path()));
+  EXPECT_EQ(ReadAll(*reopened).size(), 5u);
 }
 
 TEST(StorageTest, SecondOpenOfTheSameDirectoryIsRefused) {
