@@ -17,6 +17,14 @@ namespace keys = storage_keys;
 
 Status Closed() { return Status(Code::kUnavailable, "storage is closed"); }
 
+// Seeks `it` to `key` and answers the value stored at exactly that key; nullopt when the seek lands elsewhere
+// (absent) or fails (see it.status()). The slice lives until the iterator moves.
+std::optional<rocksdb::Slice> SeekExact(rocksdb::Iterator& it, const rocksdb::Slice& key) {
+  it.Seek(key);
+  if (it.Valid() && it.key() == key) return it.value();
+  return std::nullopt;
+}
+
 // Neither read view below takes a RocksDB snapshot. Releasing one makes RocksDB mark every bottommost SST
 // file written before it for a rewrite that only zeroes its sequence numbers (a "BottommostFiles" compaction):
 // the log, whose files are otherwise moved down the levels untouched, would be compressed and written twice
@@ -79,17 +87,15 @@ class PinnedState final : public StateSnapshot {
 
   uint64_t Offset(std::string_view view) const override {
     if (!status_.ok()) return 0;
-    const std::string key = keys::MetaKey(keys::kOffsetPrefix, view);
-    meta_->Seek(key);
-    if (!meta_->Valid() || meta_->key() != key || meta_->value().size() != 8) return 0;
-    return GetBigEndian64(meta_->value().ToStringView());
+    std::optional<rocksdb::Slice> value = SeekExact(*meta_, keys::MetaKey(keys::kOffsetPrefix, view));
+    return value && value->size() == 8 ? GetBigEndian64(value->ToStringView()) : 0;
   }
 
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     if (!status_.ok()) return status_;
-    const rocksdb::Slice wanted(key.data(), key.size());
-    get_->Seek(wanted);
-    if (get_->Valid() && get_->key() == wanted) return std::optional<std::string>(get_->value().ToString());
+    if (std::optional<rocksdb::Slice> value = SeekExact(*get_, rocksdb::Slice(key.data(), key.size()))) {
+      return std::optional<std::string>(value->ToString());
+    }
     if (!get_->status().ok()) return FromRocks(get_->status(), "read view state");
     return std::optional<std::string>();
   }
@@ -283,10 +289,9 @@ Result<QuarantinePage> RocksStorage::ReadQuarantine(std::string_view store_id, s
     }
   }
   Status status = FromRocks(it->status(), "read quarantine");
-  const std::string dropped_key = keys::MetaKey(keys::kQuarantineDroppedPrefix, store_id);
-  meta->Seek(dropped_key);
-  if (meta->Valid() && meta->key() == dropped_key && meta->value().size() == 8)
-    page.dropped = GetBigEndian64(meta->value().ToStringView());
+  std::optional<rocksdb::Slice> dropped = SeekExact(*meta, keys::MetaKey(keys::kQuarantineDroppedPrefix, store_id));
+  if (dropped && dropped->size() == 8)
+    page.dropped = GetBigEndian64(dropped->ToStringView());
   else if (!meta->status().ok() && status.ok())
     status = FromRocks(meta->status(), "read quarantine dropped count");
   if (!status.ok()) return status;
