@@ -103,7 +103,9 @@ class Connection {
   // The next batch of up to options_.batch events (at most `left`), framed.
   EncodedBatch Encode(uint64_t left) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(options_.batch, left));
-    capnp::MallocMessageBuilder message(static_cast<unsigned>(std::min<size_t>(n * 48 + 64, 1 << 24)));
+    // One segment for the whole batch (a loadgen event takes 40-90 words): the server reads every segment
+    // alike, but each read that crosses into a later segment takes a lock inside Cap'n Proto (docs/protocol.md).
+    capnp::MallocMessageBuilder message(static_cast<unsigned>(std::min<size_t>(n * 128 + 64, 1 << 24)));
     auto batch = message.initRoot<wire::ClientMessage>().initBatch();
     batch.setBatchSeq(++encoded_batches_);
     auto list = batch.initEvents(static_cast<unsigned>(n));
