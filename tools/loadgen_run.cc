@@ -1,5 +1,7 @@
 #include "tools/loadgen_run.h"
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -11,9 +13,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 #include "core/event_codec.h"
 #include "core/time.h"
@@ -40,7 +39,9 @@ struct InFlight {
 double CpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
