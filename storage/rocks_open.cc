@@ -77,6 +77,13 @@ rocksdb::DBOptions DbOptions(const StorageOptions& options, const std::shared_pt
   return db;
 }
 
+// Records this build's format version, synced: for a fresh directory, or one of an older readable format.
+rocksdb::Status WriteFormatVersion(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return db->Put(wo, meta, keys::kFormatVersionKey, BigEndianKey64(keys::kFormatVersion));
+}
+
 // Checks (or, for a fresh directory, writes) the format version, and returns the log head.
 Result<uint64_t> CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, rocksdb::ColumnFamilyHandle* events,
                              const std::string& path) {
@@ -90,9 +97,7 @@ Result<uint64_t> CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
     if (last_event != 0) {
       return Status(Code::kCorruption, "data directory " + path + " holds events but no format version");
     }
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db->Put(wo, meta, keys::kFormatVersionKey, BigEndianKey64(keys::kFormatVersion));
+    s = WriteFormatVersion(db, meta);
     if (!s.ok()) return FromRocks(s, "write format version");
     return uint64_t{0};
   }
@@ -106,9 +111,7 @@ Result<uint64_t> CheckFormat(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
   }
   if (version != keys::kFormatVersion) {
     // Before anything of the new format is written, so that an older tally refuses the directory from now on.
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db->Put(wo, meta, keys::kFormatVersionKey, BigEndianKey64(keys::kFormatVersion));
+    s = WriteFormatVersion(db, meta);
     if (!s.ok()) return FromRocks(s, "upgrade format version");
     spdlog::info("data directory {}: format version {} -> {}", path, version, keys::kFormatVersion);
   }
