@@ -20,8 +20,11 @@ namespace {
 constexpr size_t kEvents = 4096;
 constexpr size_t kBatch = 1000;
 
-// Arg 0: the packed log value of format 2 (EncodeStoredEvent); 1: the flat value of format 1 directories.
-std::string Encode(const Event& e, int64_t flat) { return flat ? EncodeStoredEventFlat(e) : EncodeStoredEvent(e); }
+// Arg 0: the compact log value of format 3 (EncodeStoredEvent); 1: the packed value of format 2 directories;
+// 2: the flat value of format 1 directories.
+std::string Encode(const Event& e, int64_t form) {
+  return form == 0 ? EncodeStoredEvent(e) : form == 1 ? EncodeStoredEventPacked(e) : EncodeStoredEventFlat(e);
+}
 
 void BM_CodecStoredEncode(benchmark::State& state) {
   std::vector<Event> events = WorkloadEvents(kEvents);
@@ -86,8 +89,8 @@ void BM_CodecWireBatchDecode(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
 }
 
-BENCHMARK(BM_CodecStoredEncode)->Arg(0)->Arg(1)->MinTime(0.2);
-BENCHMARK(BM_CodecStoredDecode)->Arg(0)->Arg(1)->MinTime(0.2);
+BENCHMARK(BM_CodecStoredEncode)->Arg(0)->Arg(1)->Arg(2)->MinTime(0.2);
+BENCHMARK(BM_CodecStoredDecode)->Arg(0)->Arg(1)->Arg(2)->MinTime(0.2);
 BENCHMARK(BM_CodecWireBatchEncode)->MinTime(0.2);
 BENCHMARK(BM_CodecWireBatchDecode)->MinTime(0.2);
 

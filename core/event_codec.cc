@@ -9,15 +9,17 @@
 
 #include <cstring>
 
+#include "core/event_compact.h"
 #include "core/event_fields.h"
 #include "core/event_scalars.h"
 
 namespace tally {
 namespace {
 
-// Log values since format 2 start with these two bytes, then the packed message. A flat (format 1) value
-// starts with its segment count minus one as a little-endian u32, which Cap'n Proto caps at 512 segments:
-// its second byte is never 0xff.
+// Log values of format 3 start with these two bytes, then the compact form (event_compact.h); those of format 2
+// with the second pair, then the packed message. A flat (format 1) value starts with its segment count minus
+// one as a little-endian u32, which Cap'n Proto caps at 512 segments: its second byte is never above 0x01.
+constexpr char kCompactMarker[2] = {'\xff', '\xfe'};
 constexpr char kPackedMarker[2] = {'\xff', '\xff'};
 
 // std::string is NUL-terminated, which is what capnp::Text::Reader requires; embedded NULs survive because the
@@ -258,6 +260,12 @@ Status DecodeFlat(std::string_view bytes, Event* out) {
 }  // namespace
 
 std::string EncodeStoredEvent(const Event& event) {
+  std::string out(kCompactMarker, sizeof(kCompactMarker));
+  AppendCompactEvent(event, &out);
+  return out;
+}
+
+std::string EncodeStoredEventPacked(const Event& event) {
   capnp::MallocMessageBuilder message(EstimateWords(event));
   BuildStoredEvent(event, message);
   // Packing turns each word into a tag byte and its non-zero bytes (runs of zero or dense words take a count
@@ -273,6 +281,10 @@ std::string EncodeStoredEvent(const Event& event) {
 }
 
 Status DecodeStoredEvent(std::string_view bytes, Event* out) {
+  if (bytes.size() >= sizeof(kCompactMarker) &&
+      std::memcmp(bytes.data(), kCompactMarker, sizeof(kCompactMarker)) == 0) {
+    return DecodeCompactEvent(bytes.substr(sizeof(kCompactMarker)), out);
+  }
   if (bytes.size() >= sizeof(kPackedMarker) && std::memcmp(bytes.data(), kPackedMarker, sizeof(kPackedMarker)) == 0) {
     return DecodePacked(bytes.substr(sizeof(kPackedMarker)), out);
   }

@@ -1,4 +1,5 @@
-// Conversions of a validated Event: to and from the log's storage format (Cap'n Proto StoredEvent), to JSON
+// Conversions of a validated Event: to and from the log's storage format (event_compact.h; older directories
+// also hold Cap'n Proto StoredEvents), to JSON
 // (what `tally dump` prints; importing it again gives an identical Event), and onto the wire struct (for
 // producers: the push client and load generators).
 //
@@ -15,17 +16,21 @@
 
 namespace tally {
 
-// The log value of an event (format 2): the marker bytes ff ff, then a StoredEvent message in Cap'n Proto's
-// packed encoding (capnp::writePackedMessage) — 2-3 times smaller than the flat form, most of StoredEvent's
-// fields being unset for any one type.
+// The log value of an event (format 3): the marker bytes ff fe, then the compact form — a presence mask and the
+// present fields only, varints and raw bytes (core/event_compact.h). About as small as the packed form of
+// format 2 and ~10 times cheaper to encode and decode.
 std::string EncodeStoredEvent(const Event& event);
+// The format 2 value: the marker bytes ff ff, then a StoredEvent message in Cap'n Proto's packed encoding
+// (capnp::writePackedMessage). Directories written before format 3 hold these; kept for the tests and benches.
+std::string EncodeStoredEventPacked(const Event& event);
 // The format 1 value: the same message unpacked, as a flat array (capnp::messageToFlatArray). Data directories
-// written before format 2 hold these; DecodeStoredEvent reads both. Kept for the tests of that.
+// written before format 2 hold these. Kept for the tests of that.
 std::string EncodeStoredEventFlat(const Event& event);
 
-// Inverse of EncodeStoredEvent and EncodeStoredEventFlat. Bytes that are not a well-formed StoredEvent (wrong
-// length, damaged segment table, packing or pointers, enum values this build does not know, trailing bytes)
-// give kCorruption; never crashes and never throws. The input need not be aligned.
+// Inverse of EncodeStoredEvent, EncodeStoredEventPacked and EncodeStoredEventFlat (the first bytes tell the
+// form). Bytes that are not a well-formed value (wrong length, damaged segment table, packing or pointers, a
+// length past the end, enum values or fields this build does not know, trailing bytes) give kCorruption; never
+// crashes and never throws. The input need not be aligned.
 Result<Event> DecodeStoredEvent(std::string_view bytes);
 // The same into an existing event, every field replaced, its strings' capacity reused (a reader that decodes
 // chunk after chunk into the same events allocates little). On an error *out is left partly decoded.

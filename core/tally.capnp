@@ -187,9 +187,10 @@ struct ServerMessage {
 # ---------------------------------------------------------------------------------------------------------
 # Storage format of the event log
 # ---------------------------------------------------------------------------------------------------------
-# Each log entry's value is one StoredEvent message: the bytes 0xff 0xff, then the message in the packed
-# encoding (capnp::writePackedMessage); data directories of format 1 hold it unpacked, as a flat array
-# (capnp::messageToFlatArray), without the marker. Only validated events are stored, so every rule of the catalogue holds; a
+# Data directories of format 2 hold each log entry as one StoredEvent message: the bytes 0xff 0xff, then the
+# message in the packed encoding (capnp::writePackedMessage); those of format 1 hold it unpacked, as a flat array
+# (capnp::messageToFlatArray), without the marker. Format 3 stores new events in tally's own compact form
+# (core/event_compact.h) and still reads these. Only validated events are stored, so every rule of the catalogue holds; a
 # field the event's type does not carry is left unset. Text fields: null = absent.
 
 enum EventType {

@@ -5,7 +5,7 @@
 //   quarantine  store_id 0x00 BE64(id)             -> QuarantineValue (received_at, code, message, raw)
 //               ("" store = the global quarantine: the key starts with 0x00)
 //   state       opaque keys owned by the processors
-//   meta        "format_version"                   -> BE64(kFormatVersion)  (1 and 2 are read; see below)
+//   meta        "format_version"                   -> BE64(kFormatVersion)  (1 to 3 are read; see below)
 //               "log_head"                         -> BE64(last assigned seq)
 //               "qdropped/" store_id               -> BE64(entries that quarantine dropped)
 //               "offset/" view                     -> BE64(the view's committed offset)
@@ -22,10 +22,11 @@
 
 namespace tally::storage_keys {
 
-// Format 2 (2026-12-06): new events are stored packed (core/event_codec.h). A format 1 directory, whose events
-// are flat, is upgraded when opened: its values stay as they are (DecodeStoredEvent reads both forms) and new
-// ones are packed, so from then on only a tally that reads format 2 may open it.
-constexpr uint64_t kFormatVersion = 2;
+// Format 2 (2026-12-06): new events were stored packed Cap'n Proto; format 1 stored them flat. Format 3
+// (2026-12-07): new events are stored in the compact form (core/event_codec.h). A directory of format 1 or 2 is
+// upgraded when opened: its values stay as they are (DecodeStoredEvent reads every form) and new ones are
+// compact, so from then on only a tally that reads format 3 may open it.
+constexpr uint64_t kFormatVersion = 3;
 constexpr uint64_t kOldestReadableFormat = 1;
 
 inline constexpr std::string_view kEventsCf = "events";

@@ -61,23 +61,31 @@ TEST(EventCodecTest, StoredRoundTripForEveryAcceptedCase) {
   }
 }
 
-// Format 1 directories hold flat values; they decode to the same events as the packed values of format 2,
-// which start with the marker and are smaller.
-TEST(EventCodecTest, FlatValuesOfFormat1StillDecode) {
-  size_t packed_bytes = 0, flat_bytes = 0;
+// Directories of format 1 hold flat values and those of format 2 packed ones; both decode to the same events as
+// the compact values of format 3, which start with their own marker and are the smallest.
+TEST(EventCodecTest, OlderFormsStillDecode) {
+  size_t compact_bytes = 0, packed_bytes = 0, flat_bytes = 0;
   for (const Event& e : AcceptedCaseEvents()) {
-    const std::string packed = EncodeStoredEvent(e);
+    const std::string compact = EncodeStoredEvent(e);
+    const std::string packed = EncodeStoredEventPacked(e);
     const std::string flat = EncodeStoredEventFlat(e);
+    ASSERT_GE(compact.size(), 2u);
     ASSERT_GE(packed.size(), 2u);
+    EXPECT_EQ(compact.substr(0, 2), "\xff\xfe");
     EXPECT_EQ(packed.substr(0, 2), "\xff\xff");
-    EXPECT_NE(flat.substr(0, 2), "\xff\xff");
+    EXPECT_NE(flat[1], '\xff');
+    EXPECT_NE(flat[1], '\xfe');
+    compact_bytes += compact.size();
     packed_bytes += packed.size();
     flat_bytes += flat.size();
-    Result<Event> decoded = DecodeStoredEvent(flat);
-    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-    EXPECT_EQ(*decoded, e) << EventToJson(e);
+    for (const std::string* older : {&packed, &flat}) {
+      Result<Event> decoded = DecodeStoredEvent(*older);
+      ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+      EXPECT_EQ(*decoded, e) << EventToJson(e);
+    }
   }
   EXPECT_LT(packed_bytes, flat_bytes) << "packing drops the zero bytes of StoredEvent's unset fields";
+  EXPECT_LT(compact_bytes, packed_bytes) << "the compact form holds the present fields only";
 }
 
 // Decoding into an event that held another one (a reader's reused chunk) replaces every field: nothing of the
@@ -116,9 +124,11 @@ TEST(EventCodecTest, StoredRoundTripKeepsEmbeddedNulAndUnsetVersusZero) {
   EXPECT_FALSE(decoded->conversation_id.has_value());
 }
 
-// Both forms of FullPassCompleted: the packed value of format 2 and the flat one of format 1.
-std::vector<std::string> BothForms() {
-  return {EncodeStoredEvent(FullPassCompleted()), EncodeStoredEventFlat(FullPassCompleted())};
+// Every form of FullPassCompleted: the compact value of format 3, the packed one of format 2, the flat one of
+// format 1.
+std::vector<std::string> AllForms() {
+  return {EncodeStoredEvent(FullPassCompleted()), EncodeStoredEventPacked(FullPassCompleted()),
+          EncodeStoredEventFlat(FullPassCompleted())};
 }
 
 // The packed value of the message that a flat value holds (marker included).
@@ -134,7 +144,7 @@ std::string Repacked(const std::string& flat) {
 }
 
 TEST(EventCodecTest, DecodeAcceptsUnalignedInput) {
-  for (const std::string& bytes : BothForms()) {
+  for (const std::string& bytes : AllForms()) {
     std::string shifted = "x" + bytes;
     Result<Event> decoded = DecodeStoredEvent(std::string_view(shifted).substr(1));
     ASSERT_TRUE(decoded.ok());
@@ -147,7 +157,8 @@ TEST(EventCodecTest, DecodeRejectsGarbageWithCorruption) {
   EXPECT_EQ(DecodeStoredEvent("1234567").status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeStoredEvent(std::string(8, '\xff')).status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeStoredEvent("\xff\xff").status().code(), Code::kCorruption) << "a marker and nothing else";
-  for (const std::string& bytes : BothForms()) {
+  EXPECT_EQ(DecodeStoredEvent("\xff\xfe").status().code(), Code::kCorruption) << "a marker and nothing else";
+  for (const std::string& bytes : AllForms()) {
     EXPECT_EQ(DecodeStoredEvent(bytes + std::string(8, '\0')).status().code(), Code::kCorruption);
     for (size_t len = 1; len < bytes.size(); ++len) {
       EXPECT_EQ(DecodeStoredEvent(std::string_view(bytes).substr(0, len)).status().code(), Code::kCorruption) << len;
@@ -164,6 +175,47 @@ TEST(EventCodecTest, DecodeRejectsUnknownEnumValues) {
   EXPECT_EQ(DecodeStoredEvent(bytes).status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeStoredEvent(Repacked(bytes)).status().code(), Code::kCorruption);
   EXPECT_TRUE(DecodeStoredEvent(Repacked(EncodeStoredEventFlat(FullPassCompleted()))).ok());
+}
+
+// The compact form: marker (2 bytes), type (1), occurred_at, presence mask, then the fields.
+TEST(EventCodecTest, CompactFormRejectsUnknownTypesFieldsAndEnumValues) {
+  Event e = FullPassCompleted();
+  const std::string good = EncodeStoredEvent(e);
+  ASSERT_TRUE(DecodeStoredEvent(good).ok());
+  std::string bytes = good;
+  bytes[2] = 99;  // no such type
+  EXPECT_EQ(DecodeStoredEvent(bytes).status().code(), Code::kCorruption);
+
+  // A presence bit this build does not know: bit 48, a 7-byte varint in place of a minimal event's empty mask.
+  Event minimal;
+  minimal.event_id = "e";
+  minimal.type = EventType::kConversationStarted;
+  minimal.store_id = "s";
+  minimal.occurred_at_ms = 0;
+  const std::string plain = EncodeStoredEvent(minimal);  // ff fe, type, 00 (time), 00 (mask), ids
+  ASSERT_EQ(plain.substr(2, 3), std::string("\x00\x00\x00", 3));
+  std::string unknown_bit = plain.substr(0, 4) + std::string("\x80\x80\x80\x80\x80\x80\x40", 7) + plain.substr(5);
+  Result<Event> unknown = DecodeStoredEvent(unknown_bit);  // mask bit 48
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), Code::kCorruption);
+  EXPECT_NE(unknown.status().message().find("does not know"), std::string::npos) << unknown.status().ToString();
+
+  // An enum byte out of range: sender is the last byte of a message_sent without texts other than the ids.
+  Event message = minimal;
+  message.type = EventType::kMessageSent;
+  message.sender = Sender::kAi;
+  std::string with_sender = EncodeStoredEvent(message);
+  ASSERT_EQ(with_sender.back(), static_cast<char>(Sender::kAi));
+  with_sender.back() = 3;
+  EXPECT_EQ(DecodeStoredEvent(with_sender).status().code(), Code::kCorruption);
+  // And a bool byte other than 0 or 1 (success is the last byte of this pass_completed).
+  Event pass = minimal;
+  pass.type = EventType::kPassCompleted;
+  pass.success = true;
+  std::string with_bool = EncodeStoredEvent(pass);
+  ASSERT_EQ(with_bool.back(), 1);
+  with_bool.back() = 2;
+  EXPECT_EQ(DecodeStoredEvent(with_bool).status().code(), Code::kCorruption);
 }
 
 // Random damage must never crash or throw: every outcome is either an event or kCorruption.
@@ -184,12 +236,13 @@ void DamageNeverCrashes(const std::string& original) {
 }
 
 TEST(EventCodecTest, RandomDamageNeverCrashes) {
-  for (const std::string& original : BothForms()) ASSERT_NO_FATAL_FAILURE(DamageNeverCrashes(original));
+  for (const std::string& original : AllForms()) ASSERT_NO_FATAL_FAILURE(DamageNeverCrashes(original));
   std::mt19937 rng(20261123);
   for (int i = 0; i < 10'000; ++i) {
     std::string bytes(8 * (1 + rng() % 64), '\0');
     for (char& c : bytes) c = static_cast<char>(rng());
-    if (i % 2 == 0) bytes[0] = bytes[1] = '\xff';  // random packed input
+    if (i % 3 == 0) bytes[0] = bytes[1] = '\xff';          // random packed input
+    if (i % 3 == 1) bytes[0] = '\xff', bytes[1] = '\xfe';  // random compact input
     Result<Event> decoded = DecodeStoredEvent(bytes);
     if (!decoded.ok()) {
       ASSERT_EQ(decoded.status().code(), Code::kCorruption);

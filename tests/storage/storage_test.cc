@@ -372,15 +372,16 @@ TEST(StorageTest, RefusesAnUnknownFormatVersion) {
     ASSERT_TRUE(storage->Close().ok());
   }
   ASSERT_NO_FATAL_FAILURE(
-      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(3)));
+      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(4)));
   auto reopened = Storage::Open(OptionsFor(dir.path()));
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.status().message().find("format version 3"), std::string::npos) << reopened.status().ToString();
+  EXPECT_NE(reopened.status().message().find("format version 4"), std::string::npos) << reopened.status().ToString();
 }
 
-// A format 1 directory (flat event values) opens: its events read back as they were, new ones are appended
-// packed, and the directory is marked format 2, which an older tally refuses.
-TEST(StorageTest, UpgradesAFormat1DirectoryAndReadsItsFlatEvents) {
+// A directory of an older format (format 1: flat event values; format 2: packed ones) opens: its events read
+// back as they were, new ones are appended in the compact form, and the directory is marked format 3, which an
+// older tally refuses.
+void UpgradesAnOlderDirectory(uint64_t version, std::string (*encode)(const Event&)) {
   TempDir dir;
   const std::vector<Event> old_events = MakeEvents("s1", "old", 3);
   {
@@ -388,13 +389,13 @@ TEST(StorageTest, UpgradesAFormat1DirectoryAndReadsItsFlatEvents) {
     ASSERT_TRUE(storage->AppendAndWait(old_events).status.ok());
     ASSERT_TRUE(storage->Close().ok());
   }
-  // What a format 1 tally left: the same events, flat.
+  // What the older tally left: the same events, in its form.
   for (uint64_t seq = 1; seq <= 3; ++seq) {
     ASSERT_NO_FATAL_FAILURE(
-        PutRaw(dir.path(), storage_keys::kEventsCf, BigEndianKey64(seq), EncodeStoredEventFlat(old_events[seq - 1])));
+        PutRaw(dir.path(), storage_keys::kEventsCf, BigEndianKey64(seq), encode(old_events[seq - 1])));
   }
   ASSERT_NO_FATAL_FAILURE(
-      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(1)));
+      PutRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey), BigEndianKey64(version)));
   {
     auto storage = OpenOrDie(OptionsFor(dir.path()));
     AppendResult dup = storage->AppendAndWait(MakeEvents("s1", "old", 1));
@@ -412,10 +413,21 @@ TEST(StorageTest, UpgradesAFormat1DirectoryAndReadsItsFlatEvents) {
     EXPECT_EQ(all[4].second, new_events[1]);
     ASSERT_TRUE(storage->Close().ok());
   }
-  // Marked format 2 now, which a format-1-only reader refuses; this one opens it as it is.
-  EXPECT_EQ(GetRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey)), BigEndianKey64(2));
+  // The old values stay as they were; the new ones are compact.
+  EXPECT_EQ(GetRaw(dir.path(), storage_keys::kEventsCf, BigEndianKey64(1)), encode(old_events[0]));
+  EXPECT_EQ(GetRaw(dir.path(), storage_keys::kEventsCf, BigEndianKey64(4)).substr(0, 2), "\xff\xfe");
+  // Marked format 3 now, which an older reader refuses; this one opens it as it is.
+  EXPECT_EQ(GetRaw(dir.path(), storage_keys::kMetaCf, std::string(storage_keys::kFormatVersionKey)), BigEndianKey64(3));
   auto reopened = OpenOrDie(OptionsFor(dir.path()));
   EXPECT_EQ(ReadAll(*reopened).size(), 5u);
+}
+
+TEST(StorageTest, UpgradesAFormat1DirectoryAndReadsItsFlatEvents) {
+  UpgradesAnOlderDirectory(1, &EncodeStoredEventFlat);
+}
+
+TEST(StorageTest, UpgradesAFormat2DirectoryAndReadsItsPackedEvents) {
+  UpgradesAnOlderDirectory(2, &EncodeStoredEventPacked);
 }
 
 TEST(StorageTest, SecondOpenOfTheSameDirectoryIsRefused) {
