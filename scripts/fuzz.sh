@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 BUILD_DIR="${BUILD_DIR:-build-fuzz}"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-30}"
-TARGETS="${FUZZ_TARGETS:-json_event wire_frame http_request}"
+TARGETS="${FUZZ_TARGETS:-json_event wire_frame http_request stored_event}"
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
