@@ -216,6 +216,16 @@ TEST(EventCodecTest, CompactFormRejectsUnknownTypesFieldsAndEnumValues) {
   ASSERT_EQ(with_bool.back(), 1);
   with_bool.back() = 2;
   EXPECT_EQ(DecodeStoredEvent(with_bool).status().code(), Code::kCorruption);
+  // A 32-bit field (pass, the last varint here: zigzag(1) = 2) holding a value past int32.
+  Event passed = minimal;
+  passed.type = EventType::kPassCompleted;
+  passed.pass = 1;
+  std::string with_pass = EncodeStoredEvent(passed);
+  ASSERT_EQ(with_pass.back(), 2);
+  with_pass.pop_back();
+  EXPECT_TRUE(DecodeStoredEvent(with_pass + "\xfe\xff\xff\xff\x0f").ok()) << "zigzag(INT32_MAX)";
+  EXPECT_EQ(DecodeStoredEvent(with_pass + std::string("\x80\x80\x80\x80\x10", 5)).status().code(), Code::kCorruption)
+      << "zigzag(2^31)";
 }
 
 // Random damage must never crash or throw: every outcome is either an event or kCorruption.
