@@ -175,7 +175,7 @@ TEST(RunnerTest, CatchingUpWithSeveralChunksPerCommitAnswersTheSame) {
   std::vector<std::string> expected = ReferenceAnswers(events);
   std::vector<int> commits;
   uint64_t head = 0;
-  for (size_t chunks : {1, 8}) {
+  for (size_t chunks : {1, 8, 32}) {
     TempDir dir;
     auto storage = OpenTestStorage(dir.path());
     ASSERT_TRUE(storage->AppendAndWait(events).status.ok());
@@ -195,8 +195,9 @@ TEST(RunnerTest, CatchingUpWithSeveralChunksPerCommitAnswersTheSame) {
     ExpectSameAnswers(AskAll(**engine), expected);
   }
   ASSERT_GT(head, 1000u);
-  EXPECT_EQ(commits[0], static_cast<int>((head + 49) / 50));    // a commit per chunk of 50 events
-  EXPECT_EQ(commits[1], static_cast<int>((head + 399) / 400));  // ... per 8 chunks
+  EXPECT_EQ(commits[0], static_cast<int>((head + 49) / 50));      // a commit per chunk of 50 events
+  EXPECT_EQ(commits[1], static_cast<int>((head + 399) / 400));    // ... per 8 chunks
+  EXPECT_EQ(commits[2], static_cast<int>((head + 1599) / 1600));  // ... per 32 (tally replay's default)
 }
 
 // While the live edge has events to fold, a rebuild folds as many chunks per commit as the edge's round just did
