@@ -234,37 +234,36 @@ Status DecodeCompactEvent(std::string_view bytes, Event* e) {
   if ((mask & ~kKnownBits) != 0)
     return Status(Code::kCorruption, "stored event holds a field this build does not know");
   e->type = static_cast<EventType>(type);
+  auto has = [mask](int bit) { return (mask & Bit(bit)) != 0; };
   std::string_view id = r.Bytes(), store = r.Bytes();
   e->event_id.assign(id);
   e->store_id.assign(store);
   for (size_t i = 0; i < std::size(kTexts); ++i) {
     std::optional<std::string>& field = e->*kTexts[i];
-    if (mask & Bit(kTextBit + static_cast<int>(i))) {
+    if (has(kTextBit + static_cast<int>(i))) {
       field = r.Bytes();  // assigns into the held string when there is one
     } else {
       field.reset();
     }
   }
   for (size_t i = 0; i < std::size(kDoubles); ++i) {
-    const bool present = (mask & Bit(kDoubleBit + static_cast<int>(i))) != 0;
+    const bool present = has(kDoubleBit + static_cast<int>(i));
     SetOrReset(&(e->*kDoubles[i]), present, present ? r.F64() : 0.0);
   }
   for (size_t i = 0; i < std::size(kInts); ++i) {
-    const bool present = (mask & Bit(kIntBit + static_cast<int>(i))) != 0;
+    const bool present = has(kIntBit + static_cast<int>(i));
     SetOrReset(&(e->*kInts[i]), present, present ? UnZigZag(r.Varint()) : int64_t{0});
   }
   for (size_t i = 0; i < std::size(kBools); ++i) {
-    const bool present = (mask & Bit(kBoolBit + static_cast<int>(i))) != 0;
+    const bool present = has(kBoolBit + static_cast<int>(i));
     SetOrReset(&(e->*kBools[i]), present, present && r.Small(1) == 1);
   }
-  SetOrReset(&e->pass, (mask & Bit(kPassBit)) != 0, (mask & Bit(kPassBit)) ? r.I32() : 0);
-  SetOrReset(&e->analysis_date, (mask & Bit(kAnalysisDateBit)) != 0, (mask & Bit(kAnalysisDateBit)) ? r.I32() : 0);
-  SetOrReset(&e->sender, (mask & Bit(kSenderBit)) != 0, static_cast<Sender>((mask & Bit(kSenderBit)) ? r.Small(2) : 0));
-  SetOrReset(&e->resolved_by, (mask & Bit(kResolvedByBit)) != 0,
-             static_cast<ResolvedBy>((mask & Bit(kResolvedByBit)) ? r.Small(1) : 0));
-  SetOrReset(&e->status, (mask & Bit(kStatusBit)) != 0,
-             static_cast<GapStatus>((mask & Bit(kStatusBit)) ? r.Small(2) : 0));
-  if (mask & Bit(kCsiWeightsBit)) {
+  SetOrReset(&e->pass, has(kPassBit), has(kPassBit) ? r.I32() : 0);
+  SetOrReset(&e->analysis_date, has(kAnalysisDateBit), has(kAnalysisDateBit) ? r.I32() : 0);
+  SetOrReset(&e->sender, has(kSenderBit), static_cast<Sender>(has(kSenderBit) ? r.Small(2) : 0));
+  SetOrReset(&e->resolved_by, has(kResolvedByBit), static_cast<ResolvedBy>(has(kResolvedByBit) ? r.Small(1) : 0));
+  SetOrReset(&e->status, has(kStatusBit), static_cast<GapStatus>(has(kStatusBit) ? r.Small(2) : 0));
+  if (has(kCsiWeightsBit)) {
     CsiWeights w;
     w.effectiveness = r.F64();
     w.effort = r.F64();

@@ -34,7 +34,7 @@ struct ReplayFlags {
   unsigned threads = 0;  // 0: one per core
   // Log chunks folded per commit (RunnerOptions::catch_up_chunks). The server's runner commits every 8 chunks so
   // that queries and the live edge never wait long; offline nobody waits, and a longer round writes each hot row
-  // once for more events: 32 replayed ~10 % faster with ~12 % less CPU than 8, for ~30 MiB more peak RSS
+  // once for more events: 32 replayed ~9 % faster with ~16 % less CPU than 8, for ~30 MiB more peak RSS
   // (docs/performance.md, fix 30).
   size_t round_chunks = 32;
 };
