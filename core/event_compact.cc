@@ -145,9 +145,10 @@ class In {
 
 constexpr size_t kMaxVarint = 10;
 
-// An upper bound of the compact form's size.
+// An upper bound of the compact form's size: type, time and mask, the two ids, the present texts, then every
+// scalar as if present.
 size_t Bound(const Event& e) {
-  size_t n = 1 + 3 * kMaxVarint + 2 * kMaxVarint + e.event_id.size() + e.store_id.size();
+  size_t n = 1 + 2 * kMaxVarint + 2 * kMaxVarint + e.event_id.size() + e.store_id.size();
   for (TextField f : kTexts) {
     if (e.*f) n += kMaxVarint + (e.*f)->size();
   }
