@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include "core/thread_name.h"
+
 namespace tally::net {
 
 namespace {
@@ -111,6 +113,7 @@ Status Server::StartListeners() {
   }
   for (size_t i = 0; i < options_.io_threads; ++i) {
     threads_.emplace_back([io = io_.get()] {
+      NameThisThread("tally-io");
       auto guard = boost::asio::make_work_guard(*io);  // keep running while idle, until stop()
       io->run();
     });

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/thread_name.h"
 #include "processors/chunk_state.h"
 #include "processors/view_keys.h"
 
@@ -79,7 +80,10 @@ void Runner::Start() {
     if (auto signal = weak.lock()) signal->Notify();
   });
   wake_->Notify();  // fold whatever arrived before the listener was installed
-  thread_ = std::thread([this] { BackgroundLoop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("tally-runner");
+    BackgroundLoop();
+  });
 }
 
 void Runner::Stop() {

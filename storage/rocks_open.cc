@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/bytes.h"
+#include "core/thread_name.h"
 #include "storage/keys.h"
 #include "storage/rocks_status.h"
 #include "storage/rocks_storage.h"
@@ -172,8 +173,16 @@ RocksStorage::RocksStorage(const StorageOptions& options, std::unique_ptr<rocksd
       head_(head),
       recent_(1 << 16),
       quarantine_book_(db_.get(), quarantine_, meta_, options.quarantine_capacity) {
-  writer_ = std::thread([this] { WriterLoop(); });
-  if (options_.durability == Durability::kAsync) syncer_ = std::thread([this] { SyncerLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("tally-writer");
+    WriterLoop();
+  });
+  if (options_.durability == Durability::kAsync) {
+    syncer_ = std::thread([this] {
+      NameThisThread("tally-syncer");
+      SyncerLoop();
+    });
+  }
 }
 
 RocksStorage::~RocksStorage() {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_name.h"
 #include "processors/engine.h"
 #include "processors/memory_fold_state.h"
 #include "storage/shared_log.h"
@@ -125,6 +126,7 @@ Status RebuildAllInParallel(Storage* storage, size_t threads, size_t round_chunk
   std::vector<std::thread> pool;
   for (size_t g = 0; g < groups.size(); ++g) {
     pool.emplace_back([&, g] {
+      NameThisThread("tally-replay");
       const auto begin = std::chrono::steady_clock::now();
       const uint64_t members = groups[g].size();
       Status s = Rebuild(readers[g].get(), std::move(groups[g]), "all", round_chunks, [&](uint64_t d, uint64_t t) {
