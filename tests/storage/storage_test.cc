@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -212,6 +213,39 @@ TEST(StorageTest, DuplicatesAcrossRequestsAndReopen) {
   auto missing = storage->FindEvent("s2", "x3");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+}
+
+// A clean close flushes every memtable, so the WAL files left behind hold nothing for the next open to replay;
+// what was written reads back from the SST files alone.
+TEST(StorageTest, CleanCloseLeavesNoWalToReplay) {
+  TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "x", 2000)).status.ok());
+    StateWrite write;
+    write.puts.emplace_back("view\x01row", "value");
+    write.offsets.emplace_back("view", 2000);
+    ASSERT_TRUE(storage->CommitState(write).ok());
+    ASSERT_TRUE(storage->Close().ok());
+  }
+  uint64_t wal_bytes = 0;
+  size_t sst_files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().extension() == ".log") wal_bytes += entry.file_size();
+    if (entry.path().extension() == ".sst") ++sst_files;
+  }
+  EXPECT_EQ(wal_bytes, 0u);
+  EXPECT_GT(sst_files, 0u);
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  EXPECT_EQ(storage->LogHead(), 2000u);
+  auto found = storage->FindEvent("s1", "x1999");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, std::optional<uint64_t>(2000));
+  auto state = storage->CommittedState();
+  EXPECT_EQ(state->Offset("view"), 2000u);
+  auto row = state->Get("view\x01row");
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(*row, std::optional<std::string>("value"));
 }
 
 // After a reopen the recent-ids cache is empty, so every id of a request is looked up in RocksDB — here in
