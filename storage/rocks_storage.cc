@@ -308,6 +308,30 @@ std::unique_ptr<StateSnapshot> RocksStorage::CommittedState() {
   return std::make_unique<LatestState>(db_.get(), state_, meta_);
 }
 
+// A spare batch from an earlier commit (its buffer keeps its size), or a new one; see state_batches_.
+std::unique_ptr<rocksdb::WriteBatch> RocksStorage::TakeStateBatch(size_t bytes) {
+  {
+    std::lock_guard lock(state_batches_mu_);
+    if (!state_batches_.empty()) {
+      std::unique_ptr<rocksdb::WriteBatch> batch = std::move(state_batches_.back());
+      state_batches_.pop_back();
+      batch->Clear();
+      return batch;
+    }
+  }
+  return std::make_unique<rocksdb::WriteBatch>(bytes);
+}
+
+// Keeps at most one batch per committing thread, and none past kMaxKeptBatchBytes (a rebuild's huge control
+// commit, say), so what is kept stays bounded by a round.
+void RocksStorage::KeepStateBatch(std::unique_ptr<rocksdb::WriteBatch> batch) {
+  constexpr size_t kMaxKeptBatchBytes = 64 << 20;
+  constexpr size_t kMaxKeptBatches = 4;
+  if (batch->GetDataSize() > kMaxKeptBatchBytes) return;
+  std::lock_guard lock(state_batches_mu_);
+  if (state_batches_.size() < kMaxKeptBatches) state_batches_.push_back(std::move(batch));
+}
+
 Status RocksStorage::CommitState(const StateWrite& write) {
   if (!db_) return Closed();
   // Sized up front (a record is the bytes plus at most ~16 of tag, column family and lengths): a round's batch
@@ -317,7 +341,7 @@ Status RocksStorage::CommitState(const StateWrite& write) {
   for (const auto& key : write.deletes) bytes += key.size() + 16;
   for (const auto& [begin, end] : write.delete_ranges) bytes += begin.size() + end.size() + 16;
   for (const auto& [view, offset] : write.offsets) bytes += view.size() + 40;
-  rocksdb::WriteBatch batch(bytes);
+  std::unique_ptr<rocksdb::WriteBatch> batch = TakeStateBatch(bytes);
   rocksdb::Status s;
   // Rows go into the batch in key order: the memtable's skip list then starts each insert from where the
   // previous one ended instead of searching from the top, which halved the instructions of these commits
@@ -327,15 +351,18 @@ Status RocksStorage::CommitState(const StateWrite& write) {
   for (const auto& put : write.puts) puts.push_back(&put);
   std::stable_sort(puts.begin(), puts.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   for (const auto* put : puts)
-    if (s.ok()) s = batch.Put(state_, put->first, put->second);
+    if (s.ok()) s = batch->Put(state_, put->first, put->second);
   for (const auto& key : write.deletes)
-    if (s.ok()) s = batch.Delete(state_, key);
+    if (s.ok()) s = batch->Delete(state_, key);
   for (const auto& [begin, end] : write.delete_ranges)
-    if (s.ok()) s = batch.DeleteRange(state_, begin, end);
+    if (s.ok()) s = batch->DeleteRange(state_, begin, end);
   for (const auto& [view, offset] : write.offsets) {
-    if (s.ok()) s = batch.Put(meta_, keys::MetaKey(keys::kOffsetPrefix, view), BigEndianKey64(offset));
+    if (s.ok()) s = batch->Put(meta_, keys::MetaKey(keys::kOffsetPrefix, view), BigEndianKey64(offset));
   }
-  if (!s.ok()) return FromRocks(s, "build state commit");
+  if (!s.ok()) {
+    KeepStateBatch(std::move(batch));
+    return FromRocks(s, "build state commit");
+  }
   // Never fsynced, whatever the durability: view state is rebuildable from the log, and rows and offsets are
   // one WriteBatch, so losing the unsynced tail of the WAL (power loss) only rolls views back to an earlier
   // consistent commit, from which the runner folds again. The events a commit covers were durable before the
@@ -343,7 +370,8 @@ Status RocksStorage::CommitState(const StateWrite& write) {
   // write (or the async syncer, or Close) makes the commit durable along with it.
   rocksdb::WriteOptions wo;
   wo.sync = false;
-  s = db_->Write(wo, &batch);
+  s = db_->Write(wo, batch.get());
+  KeepStateBatch(std::move(batch));
   if (!s.ok()) return FromRocks(s, "commit view state");
   unsynced_.store(true, std::memory_order_relaxed);
   return Status::Ok();

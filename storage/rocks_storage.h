@@ -79,6 +79,8 @@ class RocksStorage final : public Storage {
   void FinishGroup(std::vector<Request>& group, uint64_t head);
   void FailGroup(std::vector<Request>& group, const Status& status);
   void RecoverAfterFailedWrite();
+  std::unique_ptr<rocksdb::WriteBatch> TakeStateBatch(size_t bytes);
+  void KeepStateBatch(std::unique_ptr<rocksdb::WriteBatch> batch);
   void SyncerLoop();
 
   bool Admit(size_t events, bool block, std::unique_lock<std::mutex>& lock);
@@ -117,6 +119,11 @@ class RocksStorage final : public Storage {
   QuarantineBook quarantine_book_;
   bool needs_recovery_ = false;
   std::atomic<bool> wal_failed_{false};  // a WAL write failed and RocksDB has not resumed yet
+
+  // CommitState's WriteBatches, kept for the next commit (CommitState may run on several threads: tally replay's
+  // engines): a round's batch is megabytes, and a fresh one each commit was allocated and faulted in again.
+  std::mutex state_batches_mu_;
+  std::vector<std::unique_ptr<rocksdb::WriteBatch>> state_batches_;
 
   // Syncer (kAsync).
   std::mutex sync_mu_;
