@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace tally {
@@ -149,6 +150,13 @@ void SharedLog::SetPosition(size_t slot, uint64_t next) {
   changed_.notify_all();
 }
 
+bool SharedLog::WindowUnheldLocked() const {
+  for (const Chunk& chunk : window_) {
+    if (chunk.events.use_count() != 1) return false;
+  }
+  return true;
+}
+
 void SharedLog::RetireLocked() {
   uint64_t slowest = kFree;
   for (uint64_t position : positions_) slowest = std::min(slowest, position);
@@ -164,6 +172,7 @@ void SharedLog::RetireLocked() {
 Status SharedLog::Take(size_t slot, uint64_t next, size_t max_events, std::shared_ptr<const EventChunk>* out) {
   out->reset();
   std::unique_lock lock(mu_);
+  std::optional<std::chrono::steady_clock::time_point> waited_since;
   for (;;) {
     for (const Chunk& chunk : window_) {
       if (chunk.first != next) continue;
@@ -177,12 +186,34 @@ Status SharedLog::Take(size_t slot, uint64_t next, size_t max_events, std::share
       changed_.notify_all();
       return Status::Ok();
     }
+    if (!reading_ && !window_.empty() && next < window_.front().first && WindowUnheldLocked()) {
+      // A reader went back behind the window, and nobody holds its chunks: they were kept only for readers yet
+      // to reach them — the tail a view's live lane read before a rebuild restarts from seq 1, in tally replay
+      // — and would keep every reader out of the window for the rest of the log. Drop them and start the window
+      // here; whoever reaches them later reads them again.
+      while (!window_.empty()) {
+        if (spare_.size() < kMaxSpare) spare_.push_back(std::move(window_.front().events));
+        window_.pop_front();
+      }
+      ++stats_.restarts;
+    }
     if (window_.empty() && !reading_ && next != source_next_) {
       source_.reset();  // every reader has passed the old frontier: start the window where this one is
       source_next_ = next;
     }
     const uint64_t frontier = window_.empty() ? source_next_ : window_.back().last + 1;
-    if (next != frontier) return Status::Ok();  // behind the window or beyond it: read alone
+    if (next > frontier) {
+      // Ahead of the window: the slower readers bring it here, and reading alone now would leave this reader
+      // ahead of it for good (each reading the whole log) — so wait, as when the window is full, but never past
+      // max_wait in all.
+      if (!waited_since) {
+        waited_since = std::chrono::steady_clock::now();
+        ++stats_.waits;
+      }
+      if (changed_.wait_until(lock, *waited_since + max_wait_) == std::cv_status::timeout) return Status::Ok();
+      continue;
+    }
+    if (next != frontier) return Status::Ok();  // behind the window: read alone
     if (reading_ || window_.size() >= window_chunks_) {
       // Another reader is reading this very chunk, or the window is full of chunks a slower reader still needs.
       if (!reading_) ++stats_.waits;

@@ -38,6 +38,7 @@ class SharedLog {
     uint64_t reads_alone = 0;   // Read calls served by a reader's own storage cursor instead
     uint64_t waits = 0;         // times a reader ahead of the window waited for the slowest
     size_t max_window = 0;      // the most chunks the window held
+    uint64_t restarts = 0;      // times a reader behind the window dropped its unheld chunks to start it anew
   };
 
   // window_chunks: a runner's chunk of 4 096 events is ~5 MiB decoded. On a 570 K-event replay with 2 threads,
@@ -72,6 +73,7 @@ class SharedLog {
   // `next` is its frontier), in *out; *out empty when the reader must read alone.
   Status Take(size_t slot, uint64_t next, size_t max_events, std::shared_ptr<const EventChunk>* out);
   void RetireLocked();
+  bool WindowUnheldLocked() const;  // no reader holds any chunk of the window
 
   Storage* const storage_;
   const size_t window_chunks_;

@@ -90,6 +90,39 @@ TEST(SharedLogTest, AReaderFarAheadWaitsForTheSlowestOnlySoLongThenReadsAlone) {
   EXPECT_GE(log.stats().chunks_taken, stats.chunks_taken + 2);
 }
 
+// tally replay's engines first fold the log's tail into views the server left behind (their live lane), then
+// rebuild from seq 1: the tail's chunk, which nobody holds any more, must not keep them out of the window.
+TEST(SharedLogTest, ReadersThatGoBackBehindChunksNobodyHoldsShareAgain) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 100)).status.ok());
+  SharedLog log(storage.get(), 3, std::chrono::milliseconds(20));
+  auto first = log.Reader();
+  auto second = log.Reader();
+  EXPECT_EQ(Drain(*first->ReadLog(91), 10), Seqs(91, 100));
+  EXPECT_EQ(Drain(*second->ReadLog(91), 10), Seqs(91, 100));
+  EXPECT_EQ(log.stats().reads_alone, 0u);
+  auto a = first->ReadLog(1);
+  auto b = second->ReadLog(1);
+  EventChunk scratch_a, scratch_b;
+  std::shared_ptr<const EventChunk> keep_a, keep_b;
+  std::vector<uint64_t> seen;
+  for (;;) {
+    const EventChunk* events_a = nullptr;
+    const EventChunk* events_b = nullptr;
+    ASSERT_TRUE(a->ReadChunk(10, &scratch_a, &keep_a, &events_a).ok());
+    ASSERT_TRUE(b->ReadChunk(10, &scratch_b, &keep_b, &events_b).ok());
+    if (events_a->empty()) break;
+    EXPECT_EQ(events_a, events_b) << "one decoded chunk for both readers, from " << events_a->front().first;
+    for (const auto& item : *events_a) seen.push_back(item.first);
+  }
+  EXPECT_EQ(seen, Seqs(1, 100));
+  SharedLog::Stats stats = log.stats();
+  EXPECT_EQ(stats.reads_alone, 0u);
+  EXPECT_EQ(stats.restarts, 1u);
+  EXPECT_EQ(stats.chunks_read, 11u) << "the tail once, then the whole log once";
+}
+
 TEST(SharedLogTest, CursorsThatDoNotLineUpReadAlone) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
