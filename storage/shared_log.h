@@ -8,7 +8,10 @@
 // ReadChunk hands them out without a copy). A chunk leaves the window once every registered reader has read past
 // it (and let go of it). The window holds at most `window_chunks` chunks: a reader that gets that far ahead of the
 // slowest one waits for it — which gives the slower thread the core — but never longer than `max_wait`, after which it
-// reads on by itself. Memory stays bounded and no reader can stall another for good.
+// reads on by itself; so does a reader whose next chunk lies beyond the window's end, until the others bring the
+// window there. A reader that goes back behind the window when no reader holds any of its chunks drops them and
+// starts the window where it is (in tally replay each engine first folds the tail its views had not folded, then
+// rebuilds from seq 1). Memory stays bounded and no reader can stall another for good.
 //
 // Sharing is an optimisation, never a condition for correctness: a cursor that does not line up with the window
 // (another start or chunk size, or made after the log head moved past the head the SharedLog was made at) reads
