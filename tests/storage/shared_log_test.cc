@@ -38,6 +38,29 @@ std::vector<uint64_t> Seqs(uint64_t from, uint64_t to) {
   return seqs;
 }
 
+// Reads two cursors in step, ReadChunk calls of `chunk` events each, expecting both to get the same shared chunk
+// every time (held alive by each reader); returns the seqs they read.
+std::vector<uint64_t> DrainInStep(LogCursor& a, LogCursor& b, size_t chunk) {
+  EventChunk scratch_a, scratch_b;
+  std::shared_ptr<const EventChunk> keep_a, keep_b;
+  std::vector<uint64_t> seen;
+  for (;;) {
+    const EventChunk* events_a = nullptr;
+    const EventChunk* events_b = nullptr;
+    EXPECT_TRUE(a.ReadChunk(chunk, &scratch_a, &keep_a, &events_a).ok());
+    EXPECT_TRUE(b.ReadChunk(chunk, &scratch_b, &keep_b, &events_b).ok());
+    if (events_a == nullptr || events_b == nullptr || events_a->empty()) {
+      EXPECT_TRUE(events_b == nullptr || events_b->empty());
+      break;
+    }
+    EXPECT_EQ(events_a, events_b) << "one decoded chunk for both readers, from " << events_a->front().first;
+    EXPECT_EQ(keep_a.get(), events_a) << "held alive by the reader";
+    EXPECT_EQ(keep_b.get(), events_b) << "held alive by the reader";
+    for (const auto& item : *events_a) seen.push_back(item.first);
+  }
+  return seen;
+}
+
 TEST(SharedLogTest, ReadersInStepShareEveryChunk) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
@@ -47,25 +70,7 @@ TEST(SharedLogTest, ReadersInStepShareEveryChunk) {
   auto second = log.Reader();
   auto a = first->ReadLog(1);
   auto b = second->ReadLog(0);
-  EventChunk scratch_a, scratch_b;
-  std::shared_ptr<const EventChunk> keep_a, keep_b;
-  std::vector<uint64_t> seen_a, seen_b;
-  for (;;) {
-    const EventChunk* events_a = nullptr;
-    const EventChunk* events_b = nullptr;
-    ASSERT_TRUE(a->ReadChunk(7, &scratch_a, &keep_a, &events_a).ok());
-    ASSERT_TRUE(b->ReadChunk(7, &scratch_b, &keep_b, &events_b).ok());
-    if (events_a->empty()) {
-      EXPECT_TRUE(events_b->empty());
-      break;
-    }
-    EXPECT_EQ(events_a, events_b) << "one decoded chunk for both readers";
-    EXPECT_EQ(keep_a.get(), events_a) << "held alive by the reader";
-    for (const auto& item : *events_a) seen_a.push_back(item.first);
-    for (const auto& item : *events_b) seen_b.push_back(item.first);
-  }
-  EXPECT_EQ(seen_a, Seqs(1, 100));
-  EXPECT_EQ(seen_b, Seqs(1, 100));
+  EXPECT_EQ(DrainInStep(*a, *b, 7), Seqs(1, 100));
   SharedLog::Stats stats = log.stats();
   EXPECT_EQ(stats.chunks_read, 15u);  // 14 of 7 events and one of 2, each decoded once
   EXPECT_EQ(stats.chunks_taken, 30u);
@@ -104,23 +109,39 @@ TEST(SharedLogTest, ReadersThatGoBackBehindChunksNobodyHoldsShareAgain) {
   EXPECT_EQ(log.stats().reads_alone, 0u);
   auto a = first->ReadLog(1);
   auto b = second->ReadLog(1);
-  EventChunk scratch_a, scratch_b;
-  std::shared_ptr<const EventChunk> keep_a, keep_b;
-  std::vector<uint64_t> seen;
-  for (;;) {
-    const EventChunk* events_a = nullptr;
-    const EventChunk* events_b = nullptr;
-    ASSERT_TRUE(a->ReadChunk(10, &scratch_a, &keep_a, &events_a).ok());
-    ASSERT_TRUE(b->ReadChunk(10, &scratch_b, &keep_b, &events_b).ok());
-    if (events_a->empty()) break;
-    EXPECT_EQ(events_a, events_b) << "one decoded chunk for both readers, from " << events_a->front().first;
-    for (const auto& item : *events_a) seen.push_back(item.first);
-  }
-  EXPECT_EQ(seen, Seqs(1, 100));
+  EXPECT_EQ(DrainInStep(*a, *b, 10), Seqs(1, 100));
   SharedLog::Stats stats = log.stats();
   EXPECT_EQ(stats.reads_alone, 0u);
   EXPECT_EQ(stats.restarts, 1u);
   EXPECT_EQ(stats.chunks_read, 11u) << "the tail once, then the whole log once";
+}
+
+// A reader whose next chunk lies beyond the window's end (its engine got ahead) waits for the others to bring the
+// window there instead of reading alone, which would leave it ahead — and both reading the whole log — for good.
+TEST(SharedLogTest, AReaderAheadOfTheWindowWaitsForTheOthersToBringItThere) {
+  TempDir dir;
+  auto storage = OpenOrDie(OptionsFor(dir.path()));
+  ASSERT_TRUE(storage->AppendAndWait(MakeEvents("s1", "e", 100)).status.ok());
+  SharedLog log(storage.get(), 3, std::chrono::seconds(10));
+  auto ahead_reader = log.Reader();
+  auto behind_reader = log.Reader();
+  auto behind = behind_reader->ReadLog(1);
+  EventChunk scratch;
+  std::shared_ptr<const EventChunk> keep;
+  const EventChunk* events = nullptr;
+  ASSERT_TRUE(behind->ReadChunk(10, &scratch, &keep, &events).ok());
+  ASSERT_EQ(events->back().first, 10u);  // the window ends at seq 10, and this reader holds its chunk
+  std::vector<uint64_t> ahead_seen;
+  std::thread ahead([&] { ahead_seen = Drain(*ahead_reader->ReadLog(21), 10); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (log.stats().waits == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(log.stats().waits, 1u) << "the reader at seq 21 waits for the window";
+  EXPECT_EQ(Drain(*behind, 10), Seqs(11, 100));
+  ahead.join();
+  EXPECT_EQ(ahead_seen, Seqs(21, 100));
+  SharedLog::Stats stats = log.stats();
+  EXPECT_EQ(stats.reads_alone, 0u);
+  EXPECT_EQ(stats.chunks_read, 10u) << "every chunk decoded once";
 }
 
 TEST(SharedLogTest, CursorsThatDoNotLineUpReadAlone) {
