@@ -1,9 +1,9 @@
 #include "net/server.h"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <fstream>
 
 #include "core/thread_name.h"
@@ -31,8 +31,9 @@ double ResidentBytes() {
 }
 
 void AddMemoryGauges(MetricsRegistry& metrics, Storage* storage) {
-  metrics.AddGauge("tally_process_resident_bytes", "Resident set size of the tally process", {},
-                   [] { return std::vector<GaugeSample>{{{}, ResidentBytes()}}; });
+  metrics.AddGauge("tally_process_resident_bytes", "Resident set size of the tally process", {}, [] {
+    return std::vector<GaugeSample>{{{}, ResidentBytes()}};
+  });
   metrics.AddGauge("tally_rocksdb_memory_bytes",
                    "RocksDB memory by component (block_cache includes cached index/filter blocks and the memtable "
                    "charge; the components overlap)",
@@ -132,9 +133,7 @@ uint16_t Server::tcp_port() const { return tcp_port_; }
 uint16_t Server::http_port() const { return http_port_; }
 
 void Server::WaitForDrain() {
-  auto open = [this] {
-    return (tcp_ ? tcp_->open_connections() : 0) + (http_ ? http_->open_connections() : 0);
-  };
+  auto open = [this] { return (tcp_ ? tcp_->open_connections() : 0) + (http_ ? http_->open_connections() : 0); };
   if (!WaitUntil([&] { return open() == 0; }, options_.drain_timeout)) {
     spdlog::warn("shutdown: {} connections still open after {} ms; closing them", open(),
                  options_.drain_timeout.count());
