@@ -160,13 +160,15 @@ bool SharedLog::WindowUnheldLocked() const {
 void SharedLog::RetireLocked() {
   uint64_t slowest = kFree;
   for (uint64_t position : positions_) slowest = std::min(slowest, position);
-  while (!window_.empty() && window_.front().last < slowest) {
-    std::shared_ptr<EventChunk> events = std::move(window_.front().events);
-    window_.pop_front();
-    // Nobody holds it any more: its vector (a few MiB of event records) serves the next read instead of
-    // fresh memory that would fault in again.
-    if (events.use_count() == 1 && spare_.size() < kMaxSpare) spare_.push_back(std::move(events));
-  }
+  while (!window_.empty() && window_.front().last < slowest) DropFrontLocked();
+}
+
+void SharedLog::DropFrontLocked() {
+  std::shared_ptr<EventChunk> events = std::move(window_.front().events);
+  window_.pop_front();
+  // When nobody holds it any more, its vector (a few MiB of event records) serves the next read instead of
+  // fresh memory that would fault in again.
+  if (events.use_count() == 1 && spare_.size() < kMaxSpare) spare_.push_back(std::move(events));
 }
 
 Status SharedLog::Take(size_t slot, uint64_t next, size_t max_events, std::shared_ptr<const EventChunk>* out) {
@@ -191,10 +193,7 @@ Status SharedLog::Take(size_t slot, uint64_t next, size_t max_events, std::share
       // to reach them — the tail a view's live lane read before a rebuild restarts from seq 1, in tally replay
       // — and would keep every reader out of the window for the rest of the log. Drop them and start the window
       // here; whoever reaches them later reads them again.
-      while (!window_.empty()) {
-        if (spare_.size() < kMaxSpare) spare_.push_back(std::move(window_.front().events));
-        window_.pop_front();
-      }
+      while (!window_.empty()) DropFrontLocked();
       ++stats_.restarts;
     }
     if (window_.empty() && !reading_ && next != source_next_) {

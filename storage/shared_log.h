@@ -76,6 +76,7 @@ class SharedLog {
   // `next` is its frontier), in *out; *out empty when the reader must read alone.
   Status Take(size_t slot, uint64_t next, size_t max_events, std::shared_ptr<const EventChunk>* out);
   void RetireLocked();
+  void DropFrontLocked();           // takes the window's first chunk out, keeping its vector for reuse
   bool WindowUnheldLocked() const;  // no reader holds any chunk of the window
 
   Storage* const storage_;

@@ -61,6 +61,17 @@ std::vector<uint64_t> DrainInStep(LogCursor& a, LogCursor& b, size_t chunk) {
   return seen;
 }
 
+// Reads the cursor's next chunk, one the window shares, and returns it held: the reader holds it until the
+// pointer goes.
+std::shared_ptr<const EventChunk> HoldNextChunk(LogCursor& cursor, size_t chunk) {
+  EventChunk scratch;
+  std::shared_ptr<const EventChunk> keep;
+  const EventChunk* events = nullptr;
+  EXPECT_TRUE(cursor.ReadChunk(chunk, &scratch, &keep, &events).ok());
+  EXPECT_EQ(keep.get(), events) << "a chunk from the window";
+  return keep;
+}
+
 TEST(SharedLogTest, ReadersInStepShareEveryChunk) {
   TempDir dir;
   auto storage = OpenOrDie(OptionsFor(dir.path()));
@@ -126,11 +137,9 @@ TEST(SharedLogTest, AReaderAheadOfTheWindowWaitsForTheOthersToBringItThere) {
   auto ahead_reader = log.Reader();
   auto behind_reader = log.Reader();
   auto behind = behind_reader->ReadLog(1);
-  EventChunk scratch;
-  std::shared_ptr<const EventChunk> keep;
-  const EventChunk* events = nullptr;
-  ASSERT_TRUE(behind->ReadChunk(10, &scratch, &keep, &events).ok());
-  ASSERT_EQ(events->back().first, 10u);  // the window ends at seq 10, and this reader holds its chunk
+  std::shared_ptr<const EventChunk> held = HoldNextChunk(*behind, 10);
+  ASSERT_NE(held, nullptr);
+  ASSERT_EQ(held->back().first, 10u);  // the window ends at seq 10, and this reader holds its chunk
   std::vector<uint64_t> ahead_seen;
   std::thread ahead([&] { ahead_seen = Drain(*ahead_reader->ReadLog(21), 10); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -153,11 +162,9 @@ TEST(SharedLogTest, CursorsThatDoNotLineUpReadAlone) {
   auto second = log.Reader();
   auto aligned = first->ReadLog(1);
   auto later_start = second->ReadLog(6);
-  EventChunk scratch;
-  std::shared_ptr<const EventChunk> keep;
-  const EventChunk* events = nullptr;
-  ASSERT_TRUE(aligned->ReadChunk(10, &scratch, &keep, &events).ok());
-  EXPECT_EQ(events->front().first, 1u);
+  std::shared_ptr<const EventChunk> held = HoldNextChunk(*aligned, 10);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(held->front().first, 1u);
   EXPECT_EQ(Drain(*later_start, 10), Seqs(6, 50)) << "another start";
   EXPECT_EQ(Drain(*second->ReadLog(1), 8), Seqs(1, 50)) << "another chunk size";
   // Events appended after the SharedLog was made: a cursor made now ends at the new head, so it reads alone.
