@@ -209,17 +209,19 @@ Status RocksStorage::Close() {
     syncer_.join();
   }
   // A WAL that failed a write cannot be synced (RocksDB refuses); its acknowledged contents were synced before.
+  // Nor can the memtables be flushed then, and the next open must replay the WAL anyway.
   Status status;
-  if (!wal_failed_.load(std::memory_order_acquire)) status = FromRocks(db_->SyncWAL(), "sync WAL at close");
-  // A clean close also flushes every memtable, so that the next open has no WAL to replay: without it, opening
-  // a directory re-inserted up to max_total_wal_size of WAL into memtables and flushed them again (~1 s of a
-  // 1 M-event directory's open, docs/performance.md). Best effort: the WAL, synced above, still holds it all.
-  // After a failed WAL write RocksDB refuses to flush, and the next open must replay the WAL anyway.
-  if (!wal_failed_.load(std::memory_order_acquire) && status.ok()) {
-    rocksdb::FlushOptions flush;
-    flush.allow_write_stall = true;
-    Status flushed = FromRocks(db_->Flush(flush, handles_), "flush memtables at close");
-    if (!flushed.ok()) spdlog::warn("storage: {} (the next open replays the WAL instead)", flushed.ToString());
+  if (!wal_failed_.load(std::memory_order_acquire)) {
+    status = FromRocks(db_->SyncWAL(), "sync WAL at close");
+    // A clean close also flushes every memtable, so that the next open has no WAL to replay: without it,
+    // opening a directory re-inserted up to max_total_wal_size of WAL into memtables and flushed them again
+    // (~1 s of a 1 M-event directory's open, docs/performance.md). Best effort: the synced WAL still holds it all.
+    if (status.ok()) {
+      rocksdb::FlushOptions flush;
+      flush.allow_write_stall = true;
+      Status flushed = FromRocks(db_->Flush(flush, handles_), "flush memtables at close");
+      if (!flushed.ok()) spdlog::warn("storage: {} (the next open replays the WAL instead)", flushed.ToString());
+    }
   }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
