@@ -13,13 +13,14 @@ RecentIds::RecentIds(size_t capacity) {
 std::optional<uint64_t> RecentIds::Find(std::string_view key, size_t hash) const {
   if (slots_.empty()) return std::nullopt;
   const Slot& slot = slots_[hash & mask_];
-  if (slot.seq == 0 || slot.key != key) return std::nullopt;
+  if (slot.seq == 0 || slot.hash != hash || slot.key != key) return std::nullopt;
   return slot.seq;
 }
 
 void RecentIds::Insert(std::string_view key, size_t hash, uint64_t seq) {
   if (slots_.empty()) return;
   Slot& slot = slots_[hash & mask_];
+  slot.hash = hash;
   slot.key.assign(key.data(), key.size());  // reuses the slot's buffer once warm
   slot.seq = seq;
 }
