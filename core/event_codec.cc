@@ -260,9 +260,14 @@ Status DecodeFlat(std::string_view bytes, Event* out) {
 }  // namespace
 
 std::string EncodeStoredEvent(const Event& event) {
-  std::string out(kCompactMarker, sizeof(kCompactMarker));
-  AppendCompactEvent(event, &out);
+  std::string out;
+  AppendStoredEvent(event, &out);
   return out;
+}
+
+void AppendStoredEvent(const Event& event, std::string* out) {
+  out->append(kCompactMarker, sizeof(kCompactMarker));
+  AppendCompactEvent(event, out);
 }
 
 std::string EncodeStoredEventPacked(const Event& event) {

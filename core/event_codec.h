@@ -20,6 +20,8 @@ namespace tally {
 // present fields only, varints and raw bytes (core/event_compact.h). About as small as the packed form of
 // format 2 and ~10 times cheaper to encode and decode.
 std::string EncodeStoredEvent(const Event& event);
+// The same value, appended to *out.
+void AppendStoredEvent(const Event& event, std::string* out);
 // The format 2 value: the marker bytes ff ff, then a StoredEvent message in Cap'n Proto's packed encoding
 // (capnp::writePackedMessage). Directories written before format 3 hold these; kept for the tests and benches.
 std::string EncodeStoredEventPacked(const Event& event);

@@ -29,14 +29,14 @@ void IngestBatch::AddMalformed(std::string_view raw, std::string message) {
 }
 
 void IngestBatch::Reserve(size_t events) {
-  events_.reserve(events_.size() + events);
+  events_.Reserve(events);
   pending_->event_index.reserve(pending_->event_index.size() + events);
 }
 
 void IngestBatch::AddResult(ValidationResult result, std::string_view raw) {
   uint32_t index = pending_->next_index++;
   if (Event* event = std::get_if<Event>(&result)) {
-    events_.push_back(std::move(*event));
+    events_.Add(*event);
     pending_->event_index.push_back(index);
     return;
   }
@@ -92,7 +92,7 @@ Status Ingest::Submit(IngestBatch& batch, std::function<void(BatchOutcome)> done
     done(std::move(outcome));
   };
   inflight_events_.fetch_add(events, std::memory_order_relaxed);
-  Status status = storage_.TryAppend(std::move(batch.events_), std::move(batch.rejects_), std::move(on_append));
+  Status status = storage_.TryAppendEncoded(std::move(batch.events_), std::move(batch.rejects_), std::move(on_append));
   if (!status.ok()) inflight_events_.fetch_sub(events, std::memory_order_relaxed);
   return status;
 }

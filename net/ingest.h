@@ -69,7 +69,7 @@ class IngestBatch {
   // when it is a rejection.
   void AddResult(ValidationResult result, std::string_view raw);
   // Room for `events` more results, when the caller knows the count (a TCP batch, already checked against the
-  // batch limit): the events' vector then never grows by copying ~1 KiB events.
+  // batch limit).
   void Reserve(size_t events);
 
   size_t size() const;
@@ -80,7 +80,7 @@ class IngestBatch {
   struct Pending;
 
   ValidationContext ctx_;
-  std::vector<Event> events_;  // the valid events, in order
+  EncodedEvents events_;  // the valid events, in order, encoded as validated
   std::vector<QuarantineEntry> rejects_;
   std::shared_ptr<Pending> pending_;  // index mapping + rejections, shared with the append callback
 };

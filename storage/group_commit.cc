@@ -71,9 +71,9 @@ Status RocksStorage::ResolveDuplicates(std::vector<Request>& group) {
   lookup_slots_.clear();
   size_t i = 0;
   for (const Request& r : group) {
-    for (const Event& e : r.events) {
+    for (size_t k = 0; k < r.events.size(); ++k) {
       Slot& slot = slots_[i];
-      keys::DedupKey(e.store_id, e.event_id, &slot.key);
+      slot.key = r.events.dedup_key(k);
       slot.hash = std::hash<std::string_view>()(slot.key);
       slot.found = false;
       slot.first = FirstSeen(i);
@@ -137,7 +137,7 @@ Status RocksStorage::BuildBatch(std::vector<Request>& group, uint64_t* next_seq)
   rocksdb::Status s;
   size_t i = 0;
   for (Request& r : group) {
-    for (const Event& e : r.events) {
+    for (size_t k = 0; k < r.events.size(); ++k) {
       Slot& slot = slots_[i];
       slot.duplicate = slot.first != i || slot.found;
       if (slot.first != i) slot.seq = slots_[slot.first].seq;
@@ -145,7 +145,7 @@ Status RocksStorage::BuildBatch(std::vector<Request>& group, uint64_t* next_seq)
         slot.seq = (*next_seq)++;
         keys::EncodeSeq(slot.seq, seq_key);
         const rocksdb::Slice key(seq_key, 8);
-        s = batch_.Put(events_, key, EncodeStoredEvent(e));
+        s = batch_.Put(events_, key, r.events.value(k));
         if (!s.ok()) return FromRocks(s, "build append batch");
         new_slots_.push_back(static_cast<uint32_t>(i));
       }

@@ -41,12 +41,16 @@ inline constexpr std::string_view kQuarantineDroppedPrefix = "qdropped/";
 inline constexpr std::string_view kOffsetPrefix = "offset/";
 
 // Writes the dedup key into *out (cleared first) so callers can reuse its capacity.
-inline void DedupKey(std::string_view store_id, std::string_view event_id, std::string* out) {
-  out->clear();
-  out->reserve(store_id.size() + 1 + event_id.size());
+inline void AppendDedupKey(std::string_view store_id, std::string_view event_id, std::string* out) {
   out->append(store_id);
   out->push_back('\0');
   out->append(event_id);
+}
+
+inline void DedupKey(std::string_view store_id, std::string_view event_id, std::string* out) {
+  out->clear();
+  out->reserve(store_id.size() + 1 + event_id.size());
+  AppendDedupKey(store_id, event_id, out);
 }
 
 inline std::string DedupKey(std::string_view store_id, std::string_view event_id) {

@@ -148,8 +148,8 @@ void RocksStorage::Enqueue(Request request, std::unique_lock<std::mutex>& lock) 
   work_cv_.notify_one();
 }
 
-void RocksStorage::Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
-                          std::function<void(AppendResult)> done) {
+void RocksStorage::AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
+                                 std::function<void(AppendResult)> done) {
   std::unique_lock<std::mutex> lock(queue_mu_);
   if (!Admit(events.size(), /*block=*/true, lock)) {
     lock.unlock();
@@ -161,8 +161,8 @@ void RocksStorage::Append(std::vector<Event> events, std::vector<QuarantineEntry
   Enqueue(Request{std::move(events), std::move(rejects), std::move(done)}, lock);
 }
 
-Status RocksStorage::TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
-                               std::function<void(AppendResult)>&& done) {
+Status RocksStorage::TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
+                                      std::function<void(AppendResult)>&& done) {
   std::unique_lock<std::mutex> lock(queue_mu_);
   if (stopping_) return Closed();
   if (!Admit(events.size(), /*block=*/false, lock)) {

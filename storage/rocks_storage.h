@@ -31,10 +31,10 @@ class RocksStorage final : public Storage {
                std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t head);
   ~RocksStorage() override;
 
-  void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
-              std::function<void(AppendResult)> done) override;
-  Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
-                   std::function<void(AppendResult)>&& done) override;
+  void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
+                     std::function<void(AppendResult)> done) override;
+  Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
+                          std::function<void(AppendResult)>&& done) override;
   uint64_t LogHead() const override { return head_.load(std::memory_order_acquire); }
   void SetAppendListener(std::function<void(uint64_t head)> listener) override;
   Status ReadEvents(uint64_t from, size_t max_events, std::vector<std::pair<uint64_t, Event>>* out) override;
@@ -52,17 +52,17 @@ class RocksStorage final : public Storage {
 
  private:
   struct Request {
-    std::vector<Event> events;
+    EncodedEvents events;
     std::vector<QuarantineEntry> rejects;
     std::function<void(AppendResult)> done;
   };
   // Per-event scratch of one group, reused across groups to avoid allocations.
   struct Slot {
-    std::string key;     // dedup key (its buffer is reused group after group)
-    size_t hash = 0;     // std::hash of key
-    size_t first = 0;    // index of the first slot in the group with the same key
-    bool found = false;  // a committed original exists
-    uint64_t seq = 0;    // assigned seq, or the original's
+    std::string_view key;  // dedup key, in its request's events (valid for the group)
+    size_t hash = 0;       // std::hash of key
+    size_t first = 0;      // index of the first slot in the group with the same key
+    bool found = false;    // a committed original exists
+    uint64_t seq = 0;      // assigned seq, or the original's
     bool duplicate = false;
   };
 

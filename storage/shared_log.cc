@@ -75,13 +75,13 @@ class SharedLog::ReaderStorage final : public Storage {
     return std::make_unique<SharedCursor>(log_, slot_, from);
   }
 
-  void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
-              std::function<void(AppendResult)> done) override {
-    real_->Append(std::move(events), std::move(rejects), std::move(done));
+  void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
+                     std::function<void(AppendResult)> done) override {
+    real_->AppendEncoded(std::move(events), std::move(rejects), std::move(done));
   }
-  Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
-                   std::function<void(AppendResult)>&& done) override {
-    return real_->TryAppend(std::move(events), std::move(rejects), std::move(done));
+  Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
+                          std::function<void(AppendResult)>&& done) override {
+    return real_->TryAppendEncoded(std::move(events), std::move(rejects), std::move(done));
   }
   uint64_t LogHead() const override { return real_->LogHead(); }
   void SetAppendListener(std::function<void(uint64_t head)> listener) override {

@@ -29,11 +29,10 @@ class ReadEventsCursor final : public LogCursor {
 
 std::unique_ptr<LogCursor> Storage::ReadLog(uint64_t from) { return std::make_unique<ReadEventsCursor>(this, from); }
 
-AppendResult Storage::AppendAndWait(std::vector<Event> events, std::vector<QuarantineEntry> rejects) {
+AppendResult Storage::AppendAndWait(const std::vector<Event>& events, std::vector<QuarantineEntry> rejects) {
   std::promise<AppendResult> promise;
   auto future = promise.get_future();
-  Append(std::move(events), std::move(rejects),
-         [&promise](AppendResult result) { promise.set_value(std::move(result)); });
+  Append(events, std::move(rejects), [&promise](AppendResult result) { promise.set_value(std::move(result)); });
   return future.get();
 }
 

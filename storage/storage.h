@@ -17,6 +17,7 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "storage/encoded_events.h"
 
 namespace rocksdb {
 class Env;
@@ -148,15 +149,25 @@ class Storage {
   // Backpressure: blocks the caller while the writer's queue holds more than max_queue_events (use TryAppend
   // where blocking is not allowed, e.g. on an io_context thread). After Close, `done` runs at once on the
   // calling thread with kUnavailable.
-  virtual void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
-                      std::function<void(AppendResult)> done) = 0;
+  // The events arrive encoded (encoded_events.h), by the caller's thread; Append(std::vector<Event>) encodes
+  // them first.
+  virtual void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
+                             std::function<void(AppendResult)> done) = 0;
+  void Append(const std::vector<Event>& events, std::vector<QuarantineEntry> rejects,
+              std::function<void(AppendResult)> done) {
+    AppendEncoded(EncodedEvents(events), std::move(rejects), std::move(done));
+  }
   // Like Append, but never blocks: when the queue is over max_queue_events it returns kUnavailable, leaves
   // the arguments untouched and never calls `done`. After Close it also returns kUnavailable. On ok, `done`
   // runs as for Append.
-  virtual Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
-                           std::function<void(AppendResult)>&& done) = 0;
+  virtual Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
+                                  std::function<void(AppendResult)>&& done) = 0;
+  Status TryAppend(const std::vector<Event>& events, std::vector<QuarantineEntry>&& rejects,
+                   std::function<void(AppendResult)>&& done) {
+    return TryAppendEncoded(EncodedEvents(events), std::move(rejects), std::move(done));
+  }
   // Blocking convenience wrapper around Append.
-  AppendResult AppendAndWait(std::vector<Event> events, std::vector<QuarantineEntry> rejects = {});
+  AppendResult AppendAndWait(const std::vector<Event>& events, std::vector<QuarantineEntry> rejects = {});
 
   // The highest sequence whose write has completed (durable under the durability mode).
   virtual uint64_t LogHead() const = 0;

@@ -27,12 +27,12 @@ class ScriptedStorage final : public Storage {
   Status append_result = Status::Ok();  // the status handed to `done`
   Status quarantine = Status::Ok();
 
-  void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
-              std::function<void(AppendResult)> done) override {
-    (void)TryAppend(std::move(events), std::move(rejects), std::move(done));
+  void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
+                     std::function<void(AppendResult)> done) override {
+    (void)TryAppendEncoded(std::move(events), std::move(rejects), std::move(done));
   }
-  Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&&,
-                   std::function<void(AppendResult)>&& done) override {
+  Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&&,
+                          std::function<void(AppendResult)>&& done) override {
     if (!try_append.ok()) return try_append;
     AppendResult result;
     result.status = append_result;

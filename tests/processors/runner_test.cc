@@ -60,13 +60,13 @@ class FlakyStorage final : public Storage {
   int commits_left = -1;  // the commit that brings it to 0 fails
   int failed_commits = 0;
 
-  void Append(std::vector<Event> events, std::vector<QuarantineEntry> rejects,
-              std::function<void(AppendResult)> done) override {
-    base_->Append(std::move(events), std::move(rejects), std::move(done));
+  void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
+                     std::function<void(AppendResult)> done) override {
+    base_->AppendEncoded(std::move(events), std::move(rejects), std::move(done));
   }
-  Status TryAppend(std::vector<Event>&& events, std::vector<QuarantineEntry>&& rejects,
-                   std::function<void(AppendResult)>&& done) override {
-    return base_->TryAppend(std::move(events), std::move(rejects), std::move(done));
+  Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
+                          std::function<void(AppendResult)>&& done) override {
+    return base_->TryAppendEncoded(std::move(events), std::move(rejects), std::move(done));
   }
   uint64_t LogHead() const override { return base_->LogHead(); }
   void SetAppendListener(std::function<void(uint64_t)> listener) override {
