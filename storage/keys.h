@@ -40,22 +40,17 @@ inline constexpr std::string_view kLogHeadKey = "log_head";
 inline constexpr std::string_view kQuarantineDroppedPrefix = "qdropped/";
 inline constexpr std::string_view kOffsetPrefix = "offset/";
 
-// Writes the dedup key into *out (cleared first) so callers can reuse its capacity.
+// Appends the dedup key (store_id, a 0 byte, event_id) to *out: EncodedEvents builds a batch's keys in one buffer.
 inline void AppendDedupKey(std::string_view store_id, std::string_view event_id, std::string* out) {
   out->append(store_id);
   out->push_back('\0');
   out->append(event_id);
 }
 
-inline void DedupKey(std::string_view store_id, std::string_view event_id, std::string* out) {
-  out->clear();
-  out->reserve(store_id.size() + 1 + event_id.size());
-  AppendDedupKey(store_id, event_id, out);
-}
-
 inline std::string DedupKey(std::string_view store_id, std::string_view event_id) {
   std::string key;
-  DedupKey(store_id, event_id, &key);
+  key.reserve(store_id.size() + 1 + event_id.size());
+  AppendDedupKey(store_id, event_id, &key);
   return key;
 }
 

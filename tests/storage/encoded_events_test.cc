@@ -1,9 +1,10 @@
 // EncodedEvents: each event's dedup key and log value, exactly as the writer used to build them from the Event,
 // for events of any size, and unchanged by later additions (the buffer may move, the views are by index).
+#include "storage/encoded_events.h"
+
 #include <gtest/gtest.h>
 
 #include "core/event_codec.h"
-#include "storage/encoded_events.h"
 #include "storage/keys.h"
 #include "tests/storage/storage_test_util.h"
 
