@@ -11,7 +11,6 @@
 #include <algorithm>
 
 #include "core/bytes.h"
-#include "core/event_codec.h"
 #include "storage/keys.h"
 #include "storage/rocks_status.h"
 #include "storage/rocks_storage.h"
