@@ -7,6 +7,7 @@
 
 #include "core/bytes.h"
 #include "core/thread_name.h"
+#include "storage/block_pool.h"
 #include "storage/keys.h"
 #include "storage/rocks_status.h"
 #include "storage/rocks_storage.h"
@@ -56,6 +57,9 @@ rocksdb::ColumnFamilyOptions CfOptions(std::string_view name, const std::shared_
   // larger one absorbs little. 16 MiB against 64: a replay's CPU -9 %, its peak RSS -40 MiB, ingest unchanged
   // (docs/performance.md, fix 23). The log's keys arrive in order and are cheap to insert at any size.
   cf.write_buffer_size = name == keys::kEventsCf ? 64 << 20 : name == keys::kStateCf ? 16 << 20 : 32 << 20;
+  // RocksDB's default for these sizes, set explicitly: the tally binary serves blocks of exactly this size from
+  // its memtable block pool (storage/block_pool.h, tools/memtable_blocks.cc).
+  cf.arena_block_size = kMemtableBlockBytes;
   cf.level_compaction_dynamic_level_bytes = true;
   return cf;
 }
