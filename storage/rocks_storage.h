@@ -111,9 +111,11 @@ class RocksStorage final : public Storage {
   // Writer-thread state.
   std::vector<Slot> slots_;
   std::vector<uint32_t> first_seen_;  // open-addressing table of slot indexes: in-group duplicate detection
+  // Slots whose keys the group must look up in the dedup CF (first in the group, not recently seen), in key
+  // order: the MultiGet is told its keys are sorted, and the new ones' dedup entries go into the batch in the
+  // same order.
+  std::vector<uint32_t> lookup_slots_;
   std::vector<rocksdb::Slice> lookup_keys_;
-  std::vector<size_t> lookup_slots_;
-  std::vector<uint32_t> new_slots_;  // slots of the group's new events (their dedup entries go in key order)
   rocksdb::WriteBatch batch_;
   RecentIds recent_;
   QuarantineBook quarantine_book_;
