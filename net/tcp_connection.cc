@@ -120,7 +120,7 @@ bool TcpConnection::ReadFailed(const error_code& ec) {
 }
 
 void TcpConnection::ReadFrameStart() {
-  if (frame_.size() > kKeepFrameWords) std::vector<capnp::word>().swap(frame_);
+  if (frame_.size() > kKeepFrameWords) FrameWords().swap(frame_);
   frame_.resize(1);
   asio::async_read(socket_, asio::buffer(frame_.data(), sizeof(capnp::word)),
                    [self = shared_from_this()](const error_code& ec, size_t) {

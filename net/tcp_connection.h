@@ -119,7 +119,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   std::string producer_id_;
   std::optional<uint64_t> last_batch_seq_;
 
-  std::vector<capnp::word> frame_;
+  FrameWords frame_;
   FrameLayout layout_;
   bool reading_ = false;
   bool draining_ = false;

@@ -6,12 +6,16 @@
 // against the connection's limit, and only then allocates and reads the body.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <string>
-
 #include <capnp/message.h>
 #include <kj/array.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -61,5 +65,30 @@ capnp::ReaderOptions FrameReaderOptions(size_t words);
 
 // Serializes a message into one frame.
 kj::Array<capnp::word> EncodeFrame(capnp::MessageBuilder& message);
+
+// A vector allocator whose resize() leaves new elements uninitialized: a frame's words are read from the socket
+// straight after, so zeroing them first (as std::vector<capnp::word> does, ~500 KB per 1 000-event batch) is
+// wasted work.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) {}  // NOLINT: allocators convert implicitly
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// The buffer a connection reads each frame into.
+using FrameWords = std::vector<capnp::word, UninitializedAllocator<capnp::word>>;
 
 }  // namespace tally::net
