@@ -223,7 +223,11 @@ Status Runner::CommitRound(Lane lane, std::vector<LaneMember>& members, uint64_t
       return m.state->status();
     }
   }
-  StateWrite write;
+  StateWrite& write = round_write_;
+  write.puts.clear();  // the keys and values went back to the rows (or died with them) after the last commit
+  write.deletes.clear();
+  write.delete_ranges.clear();
+  write.offsets.clear();
   rows_.TakeDirty(&write, &written_);
   for (LaneMember& m : members) {
     // A member already past this round (a view just swapped in from a rebuild that read further ahead) keeps
