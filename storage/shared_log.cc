@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include "storage/forwarding_storage.h"
+
 namespace tally {
 namespace {
 
@@ -66,48 +68,18 @@ class SharedLog::SharedCursor final : public LogCursor {
 };
 
 // Everything but ReadLog goes to the real storage. Close leaves it open: it belongs to whoever made the SharedLog.
-class SharedLog::ReaderStorage final : public Storage {
+class SharedLog::ReaderStorage final : public ForwardingStorage {
  public:
-  explicit ReaderStorage(SharedLog* log) : log_(log), real_(log->storage_), slot_(log->Register()) {}
+  explicit ReaderStorage(SharedLog* log) : ForwardingStorage(log->storage_), log_(log), slot_(log->Register()) {}
   ~ReaderStorage() override { log_->Unregister(slot_); }
 
   std::unique_ptr<LogCursor> ReadLog(uint64_t from) override {
     return std::make_unique<SharedCursor>(log_, slot_, from);
   }
-
-  void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
-                     std::function<void(AppendResult)> done) override {
-    real_->AppendEncoded(std::move(events), std::move(rejects), std::move(done));
-  }
-  Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
-                          std::function<void(AppendResult)>&& done) override {
-    return real_->TryAppendEncoded(std::move(events), std::move(rejects), std::move(done));
-  }
-  uint64_t LogHead() const override { return real_->LogHead(); }
-  void SetAppendListener(std::function<void(uint64_t head)> listener) override {
-    real_->SetAppendListener(std::move(listener));
-  }
-  Status ReadEvents(uint64_t from, size_t max_events, EventChunk* out) override {
-    return real_->ReadEvents(from, max_events, out);
-  }
-  Result<std::optional<uint64_t>> FindEvent(std::string_view store_id, std::string_view event_id) override {
-    return real_->FindEvent(store_id, event_id);
-  }
-  Result<QuarantinePage> ReadQuarantine(std::string_view store_id, size_t limit,
-                                        std::optional<std::string_view> cursor) override {
-    return real_->ReadQuarantine(store_id, limit, cursor);
-  }
-  std::unique_ptr<StateSnapshot> Snapshot() override { return real_->Snapshot(); }
-  std::unique_ptr<StateSnapshot> CommittedState() override { return real_->CommittedState(); }
-  Status CommitState(const StateWrite& write) override { return real_->CommitState(write); }
   Status Close() override { return Status::Ok(); }
-  std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override { return real_->SizesByColumnFamily(); }
-  std::vector<std::pair<std::string, uint64_t>> MemoryUsage() override { return real_->MemoryUsage(); }
-  StorageStats Stats() const override { return real_->Stats(); }
 
  private:
   SharedLog* log_;
-  Storage* real_;
   size_t slot_;
 };
 

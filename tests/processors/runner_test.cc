@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "processors/view_keys.h"
+#include "storage/forwarding_storage.h"
 #include "tests/processors/engine_harness.h"
 #include "tests/processors/random_events.h"
 #include "tests/testing/tally_process.h"
@@ -53,38 +54,18 @@ class FlakySnapshot final : public StateSnapshot {
 };
 
 // Real storage whose state reads and commits fail when told to (a commit that fails writes nothing).
-class FlakyStorage final : public Storage {
+class FlakyStorage final : public ForwardingStorage {
  public:
-  explicit FlakyStorage(std::unique_ptr<Storage> base) : base_(std::move(base)) {}
+  explicit FlakyStorage(std::unique_ptr<Storage> base) : ForwardingStorage(base.get()), base_(std::move(base)) {}
   int reads_left = -1;    // the read that brings it to 0 fails
   int commits_left = -1;  // the commit that brings it to 0 fails
   int failed_commits = 0;
 
-  void AppendEncoded(EncodedEvents events, std::vector<QuarantineEntry> rejects,
-                     std::function<void(AppendResult)> done) override {
-    base_->AppendEncoded(std::move(events), std::move(rejects), std::move(done));
-  }
-  Status TryAppendEncoded(EncodedEvents&& events, std::vector<QuarantineEntry>&& rejects,
-                          std::function<void(AppendResult)>&& done) override {
-    return base_->TryAppendEncoded(std::move(events), std::move(rejects), std::move(done));
-  }
-  uint64_t LogHead() const override { return base_->LogHead(); }
-  void SetAppendListener(std::function<void(uint64_t)> listener) override {
-    base_->SetAppendListener(std::move(listener));
-  }
-  Status ReadEvents(uint64_t from, size_t max, std::vector<std::pair<uint64_t, Event>>* out) override {
-    return base_->ReadEvents(from, max, out);
-  }
-  Result<std::optional<uint64_t>> FindEvent(std::string_view store, std::string_view id) override {
-    return base_->FindEvent(store, id);
-  }
-  Result<QuarantinePage> ReadQuarantine(std::string_view store, size_t limit,
-                                        std::optional<std::string_view> cursor) override {
-    return base_->ReadQuarantine(store, limit, cursor);
-  }
   std::unique_ptr<StateSnapshot> Snapshot() override {
     return std::make_unique<FlakySnapshot>(base_->Snapshot(), &reads_left);
   }
+  // The runner's reads go through the same injected failures.
+  std::unique_ptr<StateSnapshot> CommittedState() override { return Snapshot(); }
   Status CommitState(const StateWrite& write) override {
     if (--commits_left == 0) {
       ++failed_commits;
@@ -92,9 +73,6 @@ class FlakyStorage final : public Storage {
     }
     return base_->CommitState(write);
   }
-  Status Close() override { return base_->Close(); }
-  std::vector<std::pair<std::string, uint64_t>> SizesByColumnFamily() override { return base_->SizesByColumnFamily(); }
-  StorageStats Stats() const override { return base_->Stats(); }
 
  private:
   std::unique_ptr<Storage> base_;
