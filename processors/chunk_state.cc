@@ -36,10 +36,12 @@ RowStore::Handle ChunkState::Load(std::string_view key) {
   return last_;
 }
 
-std::optional<std::string> ChunkState::Get(std::string_view key) {
+std::optional<std::string_view> ChunkState::Get(std::string_view key) {
   RowStore::Handle row = Load(key);
   if (row == RowStore::kMissing) return std::nullopt;
-  return rows_->Value(row);
+  const std::optional<std::string>& value = rows_->Value(row);
+  if (!value) return std::nullopt;
+  return std::string_view(*value);
 }
 
 void ChunkState::Update(std::string_view key, const std::function<void(std::optional<std::string>&)>& edit) {

@@ -28,7 +28,7 @@ class ChunkState final : public FoldState {
   ChunkState(const StateSnapshot* snapshot, RowStore* rows, std::string prefix, WrittenKeys* written)
       : snapshot_(snapshot), rows_(rows), prefix_size_(prefix.size()), written_(written), key_(std::move(prefix)) {}
 
-  std::optional<std::string> Get(std::string_view key) override;
+  std::optional<std::string_view> Get(std::string_view key) override;
   void Put(std::string_view key, std::string value) override;
   void Delete(std::string_view key) override;
   // In place: edit changes the store's own copy of the row, so a large row is never copied.

@@ -24,7 +24,9 @@ struct GapRecord {
   GapStatus status = GapStatus::kIdentified;
 
   std::string Encode() const {
-    ValueWriter w;
+    size_t size = 1 + 8 + display.size() + 8 + 16 + 8 + 8 + 8 + 1;
+    for (const std::string& q : examples) size += 8 + q.size();
+    ValueWriter w(size);
     w.U8(kVersion).Str(display).U64(frequency);
     confidence.Write(w);
     w.U64(examples.size());
@@ -67,7 +69,7 @@ std::string OrderSuffix(uint64_t frequency, std::string_view topic) {
 }
 
 double ThresholdInForce(FoldState& state, std::string_view store) {
-  std::optional<std::string> raw = state.Get(StoreKey(store, 'T'));
+  std::optional<std::string_view> raw = state.Get(StoreKey(store, 'T'));
   if (!raw) return kDefaultThreshold;
   ValueReader r(*raw);
   double t = r.F64();
@@ -75,7 +77,7 @@ double ThresholdInForce(FoldState& state, std::string_view store) {
 }
 
 GapRecord LoadGap(FoldState& state, const std::string& key) {
-  std::optional<std::string> raw = state.Get(key);
+  std::optional<std::string_view> raw = state.Get(key);
   if (!raw) return GapRecord{};
   return GapRecord::Decode(*raw).value_or(GapRecord{});
 }

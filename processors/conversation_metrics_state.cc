@@ -20,7 +20,7 @@ void MetricsRow::Add(const MetricsRow& o) {
 }
 
 std::string EncodeMetricsRow(const MetricsRow& r) {
-  ValueWriter w;
+  ValueWriter w(11 * sizeof(uint64_t));
   w.U64(r.total_conversations).U64(r.resolved_conversations).U64(r.escalated_conversations);
   w.U64(r.abandoned_conversations).U64(r.ai_resolved_conversations).U64(r.total_messages);
   w.U64(r.customer_messages).U64(r.agent_messages).U64(r.responses).I64(r.response_time_sum_ms);
@@ -46,7 +46,7 @@ MetricsRow DecodeMetricsRow(std::string_view value) {
 }
 
 std::string EncodeConversationState(const ConversationState& s) {
-  ValueWriter w;
+  ValueWriter w(3 * 9 + (s.customer_id ? s.customer_id->size() : 0) + 9 * s.hour_kinds.size());
   w.Opt(s.customer_id).Opt(s.run_start).U64(s.hour_kinds.size());
   for (const auto& [hour, kinds] : s.hour_kinds) w.I64(hour).U8(kinds);
   return w.Take();
@@ -71,15 +71,14 @@ std::string EncodeCustomerYear(const CustomerYear& year) {
   for (size_t m = 0; m < year.months.size(); ++m) {
     if (year.months[m].days != 0) mask = static_cast<uint16_t>(mask | (1u << m));
   }
-  std::string out(2, '\0');
-  std::memcpy(out.data(), &mask, 2);
-  ValueWriter w;
+  ValueWriter w(2 + size_t{104} * static_cast<size_t>(std::popcount(mask)));
+  w.U16(mask);
   for (const CustomerMonth& month : year.months) {
     if (month.days == 0) continue;
     w.U64(month.days);
     for (uint64_t word : month.hours) w.U64(word);
   }
-  return out + w.Take();
+  return w.Take();
 }
 
 CustomerYear DecodeCustomerYear(std::string_view value) {

@@ -50,7 +50,7 @@ struct FileRecord {
   std::array<std::optional<PassRecord>, 3> passes;
 
   std::string Encode() const {
-    ValueWriter w;
+    ValueWriter w(256 + profile_id.size());
     w.U8(kVersion).Str(profile_id).I64(started_at).I64(completed_at);
     for (const auto& p : passes) {
       w.Bool(p.has_value());
@@ -86,7 +86,7 @@ std::string FileKey(std::string_view store, std::string_view shell_file_id) {
 void FilesProcessor::Apply(uint64_t /*seq*/, const Event& e, FoldState& state) {
   if (e.type != EventType::kPassCompleted) return;
   std::string key = FileKey(e.store_id, *e.shell_file_id);
-  std::optional<std::string> raw = state.Get(key);
+  std::optional<std::string_view> raw = state.Get(key);
   std::optional<FileRecord> existing = raw ? FileRecord::Decode(*raw) : std::nullopt;
   FileRecord f = existing.value_or(FileRecord{});
   if (!existing) {

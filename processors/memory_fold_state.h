@@ -13,10 +13,10 @@ namespace tally {
 
 class MemoryFoldState final : public FoldState {
  public:
-  std::optional<std::string> Get(std::string_view key) override {
+  std::optional<std::string_view> Get(std::string_view key) override {
     auto it = rows_.find(std::string(key));
     if (it == rows_.end()) return std::nullopt;
-    return it->second;
+    return std::string_view(it->second);
   }
   void Put(std::string_view key, std::string value) override { rows_[std::string(key)] = std::move(value); }
   void Delete(std::string_view key) override { rows_.erase(std::string(key)); }

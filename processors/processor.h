@@ -20,7 +20,9 @@ namespace tally {
 class FoldState {
  public:
   virtual ~FoldState() = default;
-  virtual std::optional<std::string> Get(std::string_view key) = 0;
+  // The row's value, nullopt when absent. A view of the state's own copy, valid until the next call on this
+  // state: decode it before reading or writing another key (no copy per read).
+  virtual std::optional<std::string_view> Get(std::string_view key) = 0;
   virtual void Put(std::string_view key, std::string value) = 0;
   virtual void Delete(std::string_view key) = 0;
   // Read-modify-write of one row: `edit` gets the current value (nullopt: absent) and changes it in place; the
@@ -28,7 +30,8 @@ class FoldState {
   // copies the value once; a state that holds the row in memory may override it to let edit change its own
   // copy, so editing a large row (conversation_metrics' day histogram, up to tens of KB) copies nothing.
   virtual void Update(std::string_view key, const std::function<void(std::optional<std::string>&)>& edit) {
-    std::optional<std::string> value = Get(key);
+    std::optional<std::string> value;
+    if (std::optional<std::string_view> current = Get(key)) value.emplace(*current);
     edit(value);
     if (value) {
       Put(key, std::move(*value));

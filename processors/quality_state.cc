@@ -32,7 +32,7 @@ std::optional<T> Finish(ValueReader& r, T value) {
 }  // namespace
 
 std::string ConversationRecord::Encode() const {
-  ValueWriter w;
+  ValueWriter w(128 + (customer_id ? customer_id->size() : 0) + 4 * analysis_dates.size());
   w.U8(kVersion).Opt(customer_id).Opt(started_at).U8(static_cast<uint8_t>(status));
   w.U64(total_messages).U64(customer_messages).U64(agent_messages);
   w.Opt(open_run_start).Opt(first_response_ms).Bool(quality.has_value());
@@ -76,7 +76,7 @@ std::optional<ConversationRecord> ConversationRecord::Decode(std::string_view va
 }
 
 std::string ConversationDay::Encode() const {
-  ValueWriter w;
+  ValueWriter w(128);
   const DaySummary& s = summary;
   w.U8(kVersion).U64(s.messages).I64(s.first_at).I64(s.last_at).Opt(s.open_run_start).Opt(s.first_response_ms);
   w.I64(s.response_sum_ms).U64(s.responses).Bool(analysis.has_value());
@@ -112,7 +112,7 @@ std::optional<ConversationDay> ConversationDay::Decode(std::string_view value) {
 }
 
 std::string QualityDay::Encode() const {
-  ValueWriter w;
+  ValueWriter w(1 + 8 + 4 * 16);
   w.U8(kVersion).U64(scored);
   overall.Write(w);
   helpfulness.Write(w);

@@ -18,7 +18,7 @@ namespace {
 
 template <typename T>
 T LoadOr(FoldState& state, const std::string& key) {
-  std::optional<std::string> raw = state.Get(key);
+  std::optional<std::string_view> raw = state.Get(key);
   if (!raw) return T{};
   std::optional<T> decoded = T::Decode(*raw);
   return decoded ? *decoded : T{};

@@ -17,7 +17,7 @@ struct Totals {
   uint64_t files = 0;  // monthly rows only
 
   std::string Encode() const {
-    return ValueWriter().U8(kVersion).U64(count).I64(tokens).I64(cost_micros).U64(files).Take();
+    return ValueWriter(1 + 4 * 8).U8(kVersion).U64(count).I64(tokens).I64(cost_micros).U64(files).Take();
   }
   static std::optional<Totals> Decode(std::string_view value) {
     ValueReader r(value);
@@ -33,7 +33,7 @@ struct Totals {
 };
 
 Totals LoadTotals(FoldState& state, const std::string& key) {
-  std::optional<std::string> raw = state.Get(key);
+  std::optional<std::string_view> raw = state.Get(key);
   if (!raw) return Totals{};
   return Totals::Decode(*raw).value_or(Totals{});
 }

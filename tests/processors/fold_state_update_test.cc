@@ -10,9 +10,9 @@ namespace {
 
 class MapState final : public FoldState {
  public:
-  std::optional<std::string> Get(std::string_view key) override {
+  std::optional<std::string_view> Get(std::string_view key) override {
     auto it = rows.find(std::string(key));
-    return it == rows.end() ? std::nullopt : std::optional<std::string>(it->second);
+    return it == rows.end() ? std::nullopt : std::optional<std::string_view>(it->second);
   }
   void Put(std::string_view key, std::string value) override { rows[std::string(key)] = std::move(value); }
   void Delete(std::string_view key) override {
