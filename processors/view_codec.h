@@ -15,12 +15,13 @@ namespace tally {
 // of another: 0x00 becomes 0x00 0xFF, and the string ends with 0x00 0x01. Ids may hold any byte, so a plain
 // separator would not do.
 inline void AppendOrderedString(std::string* out, std::string_view s) {
-  for (char c : s) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xFF');
+  // Runs without a 0x00 (all of an id, usually) are appended whole: every view key is built through here.
+  for (size_t zero; (zero = s.find('\0')) != std::string_view::npos; s.remove_prefix(zero + 1)) {
+    out->append(s.data(), zero + 1);
+    out->push_back('\xFF');
   }
-  out->push_back('\0');
-  out->push_back('\x01');
+  out->append(s);
+  out->append("\0\x01", 2);
 }
 
 // Reads one AppendOrderedString encoding from the front of *in and drops it; nullopt if *in holds none.
