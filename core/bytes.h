@@ -143,8 +143,10 @@ class ValueReader {
   }
   template <typename T>
   T Get() {
-    if constexpr (std::is_same_v<T, std::string>) return Str();
-    else return Fixed<T>();
+    if constexpr (std::is_same_v<T, std::string>)
+      return Str();
+    else
+      return Fixed<T>();
   }
 
   std::string_view in_;

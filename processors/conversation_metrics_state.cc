@@ -99,7 +99,11 @@ CustomerYear DecodeCustomerYear(std::string_view value) {
 }
 
 std::string EncodeRoiConfig(const RoiConfig& c) {
-  return ValueWriter().Opt(c.human_cost_per_hour).Opt(c.minutes_per_conversation).Opt(c.ai_cost_per_conversation).Take();
+  return ValueWriter()
+      .Opt(c.human_cost_per_hour)
+      .Opt(c.minutes_per_conversation)
+      .Opt(c.ai_cost_per_conversation)
+      .Take();
 }
 
 RoiConfig DecodeRoiConfig(std::string_view value) {
@@ -376,11 +380,16 @@ std::string RoiConfigKey(std::string_view store) { return TagKey(store, 'p'); }
 
 DayNum BucketStart(Granularity granularity, DayNum day) {
   switch (granularity) {
-    case Granularity::kWeek: return IsoWeekStart(day);
-    case Granularity::kMonth: return MonthStart(day);
-    case Granularity::kQuarter: return QuarterStart(day);
-    case Granularity::kYear: return YearStart(day);
-    default: return day;
+    case Granularity::kWeek:
+      return IsoWeekStart(day);
+    case Granularity::kMonth:
+      return MonthStart(day);
+    case Granularity::kQuarter:
+      return QuarterStart(day);
+    case Granularity::kYear:
+      return YearStart(day);
+    default:
+      return day;
   }
 }
 
