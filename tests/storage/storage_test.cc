@@ -1,5 +1,7 @@
 // Event log, dedup, group commit, lifecycle and view state of the RocksDB storage.
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/options_util.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -545,6 +547,34 @@ TEST(StorageTest, OpensADirectoryWithAColumnFamilyItDoesNotKnow) {
   bool listed = false;
   for (const auto& [name, bytes] : storage->SizesByColumnFamily()) listed = listed || name == "from_the_future";
   EXPECT_TRUE(listed);
+}
+
+// The options RocksDB recorded for the directory (its OPTIONS file) are the ones tally opened it with: the state
+// CF compresses only its bottommost level, the log every level.
+TEST(StorageTest, StateIsCompressedOnlyAtItsBottommostLevel) {
+  testing::TempDir dir;
+  {
+    auto storage = OpenOrDie(OptionsFor(dir.path()));
+    ASSERT_TRUE(storage);
+  }
+  rocksdb::ConfigOptions config;
+  config.ignore_unknown_options = true;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  ASSERT_TRUE(rocksdb::LoadLatestOptions(config, dir.path(), &db_options, &cfs).ok());
+  int checked = 0;
+  for (const auto& cf : cfs) {
+    if (cf.name == storage_keys::kStateCf) {
+      EXPECT_EQ(cf.options.compression, rocksdb::kNoCompression);
+      EXPECT_EQ(cf.options.bottommost_compression, rocksdb::kSnappyCompression);
+      ++checked;
+    } else if (cf.name == storage_keys::kEventsCf) {
+      EXPECT_EQ(cf.options.compression, rocksdb::kSnappyCompression);
+      EXPECT_EQ(cf.options.bottommost_compression, rocksdb::kDisableCompressionOption);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 2);
 }
 
 }  // namespace
