@@ -41,6 +41,9 @@ struct StorageOptions {
   size_t max_queue_events = 262'144;
   rocksdb::Env* env = nullptr;  // nullptr: the default Env. Tests pass a fault-injecting one.
   bool create_if_missing = true;
+  // Tuned for `tally replay`, which rebuilds views with no server and no queries: RocksDB compacts the view
+  // state less often (see rocks_open.cc). Not for a serving directory.
+  bool offline_rebuild = false;
 };
 
 // What happened to one event of an append.

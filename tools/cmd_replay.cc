@@ -153,7 +153,7 @@ Status RebuildAllInParallel(Storage* storage, size_t threads, size_t round_chunk
 }
 
 int RunReplay(const ReplayFlags& f) {
-  std::unique_ptr<Storage> storage = OpenExistingData(f.data);
+  std::unique_ptr<Storage> storage = OpenExistingData(f.data, /*offline_rebuild=*/true);
   if (!storage) return 1;
   size_t threads = f.threads != 0 ? f.threads : std::max(1u, std::thread::hardware_concurrency());
   ProgressBar bar;

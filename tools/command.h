@@ -29,7 +29,7 @@ struct CommandRegistrar {
 };
 
 // Opens an existing data directory for an offline command (never creates one). On failure prints
-// "error: ..." to stderr and returns nullptr.
-std::unique_ptr<Storage> OpenExistingData(const std::string& data_dir);
+// "error: ..." to stderr and returns nullptr. offline_rebuild: for `tally replay` (StorageOptions).
+std::unique_ptr<Storage> OpenExistingData(const std::string& data_dir, bool offline_rebuild = false);
 
 }  // namespace tally::tools

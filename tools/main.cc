@@ -22,10 +22,11 @@ std::vector<CommandSetup>& CommandRegistry() {
   return registry;
 }
 
-std::unique_ptr<Storage> OpenExistingData(const std::string& data_dir) {
+std::unique_ptr<Storage> OpenExistingData(const std::string& data_dir, bool offline_rebuild) {
   StorageOptions options;
   options.path = data_dir;
   options.create_if_missing = false;
+  options.offline_rebuild = offline_rebuild;
   auto storage = Storage::Open(options);
   if (!storage.ok()) {
     std::fprintf(stderr, "error: %s\n", storage.status().ToString().c_str());

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -549,32 +550,47 @@ TEST(StorageTest, OpensADirectoryWithAColumnFamilyItDoesNotKnow) {
   EXPECT_TRUE(listed);
 }
 
-// The options RocksDB recorded for the directory (its OPTIONS file) are the ones tally opened it with: the state
-// CF compresses only its bottommost level, the log every level.
-TEST(StorageTest, StateIsCompressedOnlyAtItsBottommostLevel) {
-  testing::TempDir dir;
-  {
-    auto storage = OpenOrDie(OptionsFor(dir.path()));
-    ASSERT_TRUE(storage);
-  }
+// The column-family options RocksDB recorded for a directory (its latest OPTIONS file), by CF name.
+std::map<std::string, rocksdb::ColumnFamilyOptions> RecordedCfOptions(const std::string& path) {
   rocksdb::ConfigOptions config;
   config.ignore_unknown_options = true;
   rocksdb::DBOptions db_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  ASSERT_TRUE(rocksdb::LoadLatestOptions(config, dir.path(), &db_options, &cfs).ok());
-  int checked = 0;
-  for (const auto& cf : cfs) {
-    if (cf.name == storage_keys::kStateCf) {
-      EXPECT_EQ(cf.options.compression, rocksdb::kNoCompression);
-      EXPECT_EQ(cf.options.bottommost_compression, rocksdb::kSnappyCompression);
-      ++checked;
-    } else if (cf.name == storage_keys::kEventsCf) {
-      EXPECT_EQ(cf.options.compression, rocksdb::kSnappyCompression);
-      EXPECT_EQ(cf.options.bottommost_compression, rocksdb::kDisableCompressionOption);
-      ++checked;
-    }
-  }
-  EXPECT_EQ(checked, 2);
+  EXPECT_TRUE(rocksdb::LoadLatestOptions(config, path, &db_options, &cfs).ok());
+  std::map<std::string, rocksdb::ColumnFamilyOptions> by_name;
+  for (auto& cf : cfs) by_name.emplace(cf.name, std::move(cf.options));
+  return by_name;
+}
+
+// The state CF compresses only its bottommost level, the log every level.
+TEST(StorageTest, StateIsCompressedOnlyAtItsBottommostLevel) {
+  testing::TempDir dir;
+  ASSERT_TRUE(OpenOrDie(OptionsFor(dir.path())));
+  auto cfs = RecordedCfOptions(dir.path());
+  ASSERT_EQ(cfs.count(std::string(storage_keys::kStateCf)), 1u);
+  ASSERT_EQ(cfs.count(std::string(storage_keys::kEventsCf)), 1u);
+  const auto& state = cfs[std::string(storage_keys::kStateCf)];
+  EXPECT_EQ(state.compression, rocksdb::kNoCompression);
+  EXPECT_EQ(state.bottommost_compression, rocksdb::kSnappyCompression);
+  const auto& events = cfs[std::string(storage_keys::kEventsCf)];
+  EXPECT_EQ(events.compression, rocksdb::kSnappyCompression);
+  EXPECT_EQ(events.bottommost_compression, rocksdb::kDisableCompressionOption);
+}
+
+// An offline rebuild lets more L0 files of view state gather before compacting them; a serving directory does
+// not, and reopening it for serving puts RocksDB's default back.
+TEST(StorageTest, OfflineRebuildCompactsTheStateLater) {
+  testing::TempDir dir;
+  const std::string state(storage_keys::kStateCf);
+  ASSERT_TRUE(OpenOrDie(OptionsFor(dir.path())));
+  const int serving = RecordedCfOptions(dir.path())[state].level0_file_num_compaction_trigger;
+  StorageOptions rebuild = OptionsFor(dir.path());
+  rebuild.offline_rebuild = true;
+  ASSERT_TRUE(OpenOrDie(rebuild));
+  EXPECT_EQ(RecordedCfOptions(dir.path())[state].level0_file_num_compaction_trigger, 2 * serving);
+  ASSERT_TRUE(OpenOrDie(OptionsFor(dir.path())));
+  EXPECT_EQ(RecordedCfOptions(dir.path())[state].level0_file_num_compaction_trigger, serving);
+  EXPECT_EQ(serving, rocksdb::ColumnFamilyOptions().level0_file_num_compaction_trigger);
 }
 
 }  // namespace
