@@ -72,7 +72,7 @@ rocksdb::ColumnFamilyOptions CfOptions(std::string_view name, const std::shared_
     cf.bottommost_compression = rocksdb::kSnappyCompression;
     // An offline rebuild writes a whole generation of rows and reads back few: letting twice as many L0
     // files gather before they are compacted (a point read checks each one's pinned filter) merges more
-    // rows per compaction. A replay over 10 000 stores: +4 to +16 % events/s in 3 alternating triples
+    // rows per compaction. Replays in alternating pairs: +10 % over 100 stores, +3 to +13 % over 10 000
     // (docs/performance.md, fix 40). The server keeps RocksDB's 4, for its queries' scans.
     if (offline_rebuild) cf.level0_file_num_compaction_trigger = 8;
   }
@@ -155,8 +155,9 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   rocksdb::DBOptions db_options = DbOptions(options, cache);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, CfOptions("default", cache, options.offline_rebuild));
-  for (std::string_view name : kOurCfs)
+  for (std::string_view name : kOurCfs) {
     cfs.emplace_back(std::string(name), CfOptions(name, cache, options.offline_rebuild));
+  }
   // A directory written by a later version may carry CFs we do not know; RocksDB insists they are opened.
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {

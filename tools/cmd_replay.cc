@@ -6,7 +6,8 @@
 // is rebuilt by its own engine on its own thread — own runner, row cache and commits; RocksDB takes the
 // concurrent commits. The log is read and decoded once for all of them (SharedLog, storage/shared_log.h): a
 // thread folds the chunks another one read. Memory: one runner's caches per thread, and a window of a few
-// shared chunks.
+// shared chunks. The directory is opened for an offline rebuild (StorageOptions::offline_rebuild): RocksDB
+// compacts the view state less often than under `tally serve`.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
