@@ -2,12 +2,11 @@
 // static CommandRegistrar; main() builds the CLI from the registry, so commands stay independent.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "storage/storage.h"
 
