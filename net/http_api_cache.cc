@@ -154,7 +154,7 @@ void HttpApi::QueryViewOnce(std::shared_ptr<Call> call, std::string_view view, s
       return;
     }
   }
-  asio::post(pool_, [this, call = std::move(call), view, key = std::move(key)] {
+  asio::post(query_pool_, [this, call = std::move(call), view, key = std::move(key)] {
     HttpResponse response;
     try {
       response = QueryView(*call, view);

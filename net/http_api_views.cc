@@ -1,5 +1,7 @@
 // HttpApi's read routes: views (through the query API), export, quarantines, admin status and rebuild.
 #include <algorithm>
+#include <atomic>
+#include <memory>
 
 #include "core/json_reader.h"
 #include "core/json_writer.h"
@@ -71,8 +73,10 @@ std::string QuarantineJson(const QuarantinePage& page) {
 
 }  // namespace
 
-// A hit is answered here, on the connection's strand; a miss goes to the pool (a query may block on storage
-// reads or a min_seq wait). The clock is read once, so the key and the query agree on "today".
+// A hit is answered here, on the connection's strand; a miss goes to the query pool, one thread per core. A
+// query whose min_seq the view has not reached may wait for it without using a core: the worker pool runs
+// those, so that waiting clients never hold up the others' queries. The clock is read once, so the key and the
+// query agree on "today".
 void HttpApi::View(std::shared_ptr<Call> call) {
   call->now_ms = Now();
   const QueryRoute* query = FindQueryRoute(call->route->query);
@@ -80,7 +84,15 @@ void HttpApi::View(std::shared_ptr<Call> call) {
   std::optional<std::string> miss_key;
   if (AnswerFromCache(*call, view, &miss_key)) return;
   if (miss_key) return QueryViewOnce(std::move(call), view, std::move(*miss_key));
-  OnPool(std::move(call), [this, view](Call& c) { return Revalidate(c, QueryView(c, view)); });
+  auto run = [this, view](Call& c) { return Revalidate(c, QueryView(c, view)); };
+  if (!call->query.contains("min_seq")) return OnPool(query_pool_, std::move(call), run);
+  OnPool(pool_, std::move(call), [run, running = min_seq_queries_](Call& c) {
+    running->fetch_add(1);
+    // Counted down however the query ends (OnPool answers 500 if it throws).
+    std::unique_ptr<std::atomic<int64_t>, void (*)(std::atomic<int64_t>*)> done(
+        running.get(), [](std::atomic<int64_t>* n) { n->fetch_sub(1); });
+    return run(c);
+  });
 }
 
 void HttpApi::Export(std::shared_ptr<Call> call) {
@@ -100,7 +112,7 @@ void HttpApi::Export(std::shared_ptr<Call> call) {
 }
 
 void HttpApi::Rejected(std::shared_ptr<Call> call, std::string store) {
-  OnPool(std::move(call), [this, store = std::move(store)](Call& c) {
+  OnPool(query_pool_, std::move(call), [this, store = std::move(store)](Call& c) {
     QueryArgs args;
     args.params = c.query;
     auto limit = IntParamOr(args, "limit", 100, 1, 1000);
@@ -113,7 +125,7 @@ void HttpApi::Rejected(std::shared_ptr<Call> call, std::string store) {
 }
 
 void HttpApi::AdminStatus(std::shared_ptr<Call> call) {
-  OnPool(std::move(call), [this](Call&) {
+  OnPool(query_pool_, std::move(call), [this](Call&) {
     std::string body;
     JsonWriter w(&body);
     w.BeginObject().Field("log_head", deps_.engine->LogHead()).Key("views").BeginArray();

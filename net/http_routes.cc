@@ -1,7 +1,9 @@
 #include "net/http_routes.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <exception>
+#include <thread>
 
 #include "core/json_writer.h"
 
@@ -27,17 +29,26 @@ HttpApi::HttpApi(HttpApiDeps deps, HttpApiOptions options)
                                               "View requests answered 304: If-None-Match named the current ETag")),
       coalesced_(deps_.metrics->AddCounter("tally_answer_cache_coalesced_total",
                                            "Answer-cache misses that waited for the same query already running")),
-      pool_(options.worker_threads) {
+      pool_(options.worker_threads),
+      query_pool_(options.query_threads != 0 ? options.query_threads
+                                             : std::max<size_t>(2, std::thread::hardware_concurrency())) {
   if (!deps_.auth) deps_.auth = Auth::Open();
   RegisterGauges();
 }
 
 HttpApi::~HttpApi() { Stop(); }
 
-void HttpApi::Stop() { pool_.join(); }
+void HttpApi::Stop() {
+  query_pool_.join();
+  pool_.join();
+}
 
 void HttpApi::OnPool(std::shared_ptr<Call> call, std::function<HttpResponse(Call&)> fn) {
-  asio::post(pool_, [call = std::move(call), fn = std::move(fn)] {
+  OnPool(pool_, std::move(call), std::move(fn));
+}
+
+void HttpApi::OnPool(asio::thread_pool& pool, std::shared_ptr<Call> call, std::function<HttpResponse(Call&)> fn) {
+  asio::post(pool, [call = std::move(call), fn = std::move(fn)] {
     try {
       call->respond(fn(*call));
     } catch (const std::exception& e) {
@@ -79,6 +90,12 @@ void HttpApi::RegisterGauges() {
   deps_.metrics->AddGauge("tally_answer_cache_evictions", "Answers evicted from the answer cache since start", {},
                           [cache] {
                             return std::vector<GaugeSample>{{{}, static_cast<double>(cache->evictions())}};
+                          });
+  std::shared_ptr<std::atomic<int64_t>> min_seq_queries = min_seq_queries_;
+  deps_.metrics->AddGauge("tally_http_min_seq_queries",
+                          "View queries with a min_seq running on the worker pool now (mostly waiting for the view)",
+                          {}, [min_seq_queries] {
+                            return std::vector<GaugeSample>{{{}, static_cast<double>(min_seq_queries->load())}};
                           });
   if (deps_.storage) {
     Storage* storage = deps_.storage;
@@ -213,8 +230,8 @@ void HttpApi::Dispatch(std::shared_ptr<Call> call) {
       return call->respond(JsonResponse(R"({"status":"ok"})"));
     }
     case RouteKind::kMetrics: {
-      // On the pool: rendering asks storage for its on-disk sizes.
-      return OnPool(std::move(call), [this](Call&) {
+      // On the query pool: rendering asks storage for its on-disk sizes (quick, and never a wait).
+      return OnPool(query_pool_, std::move(call), [this](Call&) {
         HttpResponse response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = deps_.metrics->RenderPrometheus();

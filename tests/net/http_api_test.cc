@@ -290,6 +290,39 @@ TEST_F(HttpApiServed, MinSeqBeyondTheLogIs503AfterTheWait) {
   EXPECT_LT(waited, 14s);
 }
 
+// A client waiting for a min_seq the view has not reached holds a worker thread, not a query thread: while more
+// clients wait than there are worker threads (8), other queries, /metrics and the admin status still answer.
+TEST_F(HttpApiServed, MinSeqWaitsDoNotHoldUpOtherRequests) {
+  constexpr int kWaiters = 8;
+  const std::string waiting = "/v1/stores/acme-support/roi?min_seq=" + std::to_string(last_seq_ + 1'000'000);
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  const auto sent = std::chrono::steady_clock::now();
+  for (int i = 0; i < kWaiters; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(port()));
+    ASSERT_TRUE(clients.back()->WriteRaw("GET " + waiting + " HTTP/1.1\r\nHost: tally\r\n\r\n"));
+  }
+  // Every worker thread is taken by a waiting query (the min_seq wait is 5 s).
+  double running = 0;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        running = testing::MetricValue(Get("/metrics").body, "tally_http_min_seq_queries");
+        return running >= 8;
+      },
+      4s, 20ms))
+      << running;
+  // A range no other test asks for, so that the answer cache cannot answer it on the io thread.
+  const auto asked = std::chrono::steady_clock::now();
+  HttpReply other = Get("/v1/stores/acme-support/daily_metrics?from=2026-10-03&to=2026-10-09");
+  EXPECT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(Get("/v1/admin/status").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 2s);
+  EXPECT_GE(testing::MetricValue(Get("/metrics").body, "tally_http_min_seq_queries"), 8);  // still waiting
+  for (auto& client : clients) ExpectError(client->ReadReply(), 503, "unavailable");
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, 4500ms);
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return testing::MetricValue(Get("/metrics").body, "tally_http_min_seq_queries") == 0; }, 5s, 20ms));
+}
+
 TEST_F(HttpApiServed, KeepAliveServesManyRequestsOnOneConnection) {
   HttpClient client(port());
   for (int i = 0; i < 5; ++i) {
