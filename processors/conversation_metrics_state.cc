@@ -220,11 +220,12 @@ namespace {
 // Calls on_cell(count, min, max) for each cell of an encoded day histogram in ascending bucket order, until it
 // returns false. A narrow cell's bound is computed only when asked for (min_of/max_of), so a walk that only
 // counts does no bucket arithmetic.
+// `from` (a narrow cell's offset) starts the walk further in.
 template <typename OnCell>
-void WalkCells(std::string_view row, OnCell on_cell) {
+void WalkCells(std::string_view row, OnCell on_cell, size_t from = kHistogramHeader) {
   if (!ValidHistogram(row)) return;
   size_t narrow_end = kHistogramHeader + size_t{NarrowCells(row)} * kNarrowCell;
-  for (size_t at = kHistogramHeader; at < narrow_end; at += kNarrowCell) {
+  for (size_t at = from; at < narrow_end; at += kNarrowCell) {
     const char* cell = row.data() + at;
     uint64_t head = Load<uint64_t>(cell);
     auto lower = [head] { return ResponseBucketLowerBound(static_cast<uint32_t>(head & 0xFFFF)); };
@@ -253,11 +254,31 @@ void DecodeDayHistogram(std::string_view row, std::vector<HistogramCell>* cells)
 void DayHistogramRanks(std::string_view row, std::span<const uint64_t> ranks, std::span<uint64_t> values) {
   size_t next = 0;  // the first rank not answered yet
   uint64_t seen = 0;
-  WalkCells(row, [&](uint64_t count, auto min_of, auto max_of) {
-    seen += count;
-    for (; next < ranks.size() && ranks[next] <= seen; ++next) values[next] = ranks[next] == seen ? max_of() : min_of();
-    return next < ranks.size();
-  });
+  // Narrow cells that end before the next rank are only counted, four at a time: a day's row has ~100-200
+  // cells and daily_metrics asks for its median and 90th percentile, so most cells are passed over. Counting
+  // them one by one through WalkCells (a dependent add and a compare per cell) was ~10 % of an uncached
+  // daily_metrics query's CPU.
+  size_t at = kHistogramHeader;
+  if (ValidHistogram(row) && !ranks.empty()) {
+    const char* data = row.data();
+    const size_t narrow_end = kHistogramHeader + size_t{NarrowCells(row)} * kNarrowCell;
+    for (; at + 4 * kNarrowCell <= narrow_end; at += 4 * kNarrowCell) {
+      const uint64_t block = Load<uint64_t>(data + at) / kCountUnit + Load<uint64_t>(data + at + 16) / kCountUnit +
+                             Load<uint64_t>(data + at + 32) / kCountUnit + Load<uint64_t>(data + at + 48) / kCountUnit;
+      if (seen + block >= ranks[0]) break;
+      seen += block;
+    }
+  }
+  WalkCells(
+      row,
+      [&](uint64_t count, auto min_of, auto max_of) {
+        seen += count;
+        for (; next < ranks.size() && ranks[next] <= seen; ++next) {
+          values[next] = ranks[next] == seen ? max_of() : min_of();
+        }
+        return next < ranks.size();
+      },
+      at);
   if (next == ranks.size()) return;
   // Ranks past the end (the row holds fewer values than the caller counted): a second walk finds the last cell.
   uint64_t last_max = 0;
