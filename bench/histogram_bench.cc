@@ -9,6 +9,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "processors/conversation_metrics_state.h"
 
