@@ -266,8 +266,10 @@ void DayHistogramRanks(std::string_view row, std::span<const uint64_t> ranks, st
   auto skip = [&](size_t at, size_t narrow_end) {
     if (next == ranks.size()) return at;
     for (const char* data = row.data(); at + 4 * kNarrowCell <= narrow_end; at += 4 * kNarrowCell) {
-      const uint64_t block = Load<uint64_t>(data + at) / kCountUnit + Load<uint64_t>(data + at + 16) / kCountUnit +
-                             Load<uint64_t>(data + at + 32) / kCountUnit + Load<uint64_t>(data + at + 48) / kCountUnit;
+      const char* cells = data + at;
+      const uint64_t block = Load<uint64_t>(cells) / kCountUnit + Load<uint64_t>(cells + kNarrowCell) / kCountUnit +
+                             Load<uint64_t>(cells + 2 * kNarrowCell) / kCountUnit +
+                             Load<uint64_t>(cells + 3 * kNarrowCell) / kCountUnit;
       if (seen + block >= ranks[next]) break;
       seen += block;
     }
