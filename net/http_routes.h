@@ -132,7 +132,7 @@ class HttpApi final : public HttpHandler {
   Counter& cache_misses_;
   Counter& not_modified_;
   Counter& coalesced_;
-  std::mutex inflight_mu_;  // only on the miss path
+  std::mutex inflight_mu_;                                                        // only on the miss path
   std::unordered_map<std::string, std::vector<std::shared_ptr<Call>>> inflight_;  // key -> calls waiting for it
   // View queries with a min_seq on the worker pool right now (mostly waiting for their view), for /metrics.
   std::shared_ptr<std::atomic<int64_t>> min_seq_queries_ = std::make_shared<std::atomic<int64_t>>(0);
