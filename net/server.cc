@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <fstream>
 
@@ -92,13 +93,16 @@ Status Server::Start() {
 }
 
 Status Server::StartListeners() {
-  io_ = std::make_unique<boost::asio::io_context>(static_cast<int>(options_.io_threads));
+  const int threads = static_cast<int>(std::max<size_t>(1, options_.io_threads));
   if (!tcp_host_.empty()) {
-    tcp_ = std::make_unique<TcpServer>(*io_, *ingest_, auth_, metrics_, options_.tcp);
+    tcp_io_ = std::make_unique<boost::asio::io_context>(threads);
+    tcp_ = std::make_unique<TcpServer>(*tcp_io_, *ingest_, auth_, metrics_, options_.tcp);
     if (Status s = tcp_->Start(tcp_host_, tcp_port_); !s.ok()) return s;
     tcp_port_ = tcp_->port();
+    RunLoop(*tcp_io_, "tally-tcp-io");
   }
   if (!http_host_.empty()) {
+    http_io_ = std::make_unique<boost::asio::io_context>(threads);
     HttpApiDeps deps;
     deps.engine = engine_.get();
     deps.storage = storage_.get();
@@ -108,18 +112,22 @@ Status Server::StartListeners() {
     http_api_ = std::make_unique<HttpApi>(std::move(deps), options_.api);
     HttpServerOptions http_options = options_.http;
     http_options.offload = [api = http_api_.get()](std::function<void()> work) { api->Offload(std::move(work)); };
-    http_ = std::make_unique<HttpServer>(*io_, *http_api_, http_options);
+    http_ = std::make_unique<HttpServer>(*http_io_, *http_api_, http_options);
     if (Status s = http_->Start(http_host_, http_port_); !s.ok()) return s;
     http_port_ = http_->port();
-  }
-  for (size_t i = 0; i < options_.io_threads; ++i) {
-    threads_.emplace_back([io = io_.get()] {
-      NameThisThread("tally-io");
-      auto guard = boost::asio::make_work_guard(*io);  // keep running while idle, until stop()
-      io->run();
-    });
+    RunLoop(*http_io_, "tally-http-io");
   }
   return Status::Ok();
+}
+
+void Server::RunLoop(boost::asio::io_context& io, const char* thread_name) {
+  for (size_t i = 0; i < std::max<size_t>(1, options_.io_threads); ++i) {
+    threads_.emplace_back([&io, thread_name] {
+      NameThisThread(thread_name);
+      auto guard = boost::asio::make_work_guard(io);  // keep running while idle, until stop()
+      io.run();
+    });
+  }
 }
 
 std::string Server::ListeningLine() const {
@@ -147,18 +155,20 @@ Status Server::Shutdown() {
   if (http_) http_->Stop();
   if (!threads_.empty()) WaitForDrain();
   if (http_api_) http_api_->Stop();
-  if (io_) io_->stop();
+  if (tcp_io_) tcp_io_->stop();
+  if (http_io_) http_io_->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (engine_) engine_->Stop();
-  // Storage closes while the io_context still exists: appends finishing now post their answers to it (they
-  // are dropped with it, unanswered, which a producer treats as "retry").
+  // Storage closes while the io_contexts still exist: appends finishing now post their answers to them (they
+  // are dropped with them, unanswered, which a producer treats as "retry").
   Status status;
   if (storage_ && started_) status = storage_->Close();
   http_.reset();
   http_api_.reset();
   tcp_.reset();
-  io_.reset();
+  tcp_io_.reset();
+  http_io_.reset();
   engine_.reset();
   ingest_.reset();
   return status;

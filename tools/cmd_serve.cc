@@ -39,7 +39,7 @@ void AddLimitFlags(CLI::App* sub, ServeFlags& f) {
       ->capture_default_str();
   sub->add_option("--quarantine-capacity", f.server.quarantine_capacity, "Newest rejected events kept per quarantine")
       ->capture_default_str();
-  sub->add_option("--io-threads", f.server.io_threads, "Threads running the network event loop")
+  sub->add_option("--io-threads", f.server.io_threads, "Threads of each endpoint's event loop (TCP ingest, HTTP API)")
       ->capture_default_str();
   sub->add_option("--answer-cache-mb", f.answer_cache_mb, "MiB of whole view answers kept for repeated queries (0: off)")
       ->capture_default_str();

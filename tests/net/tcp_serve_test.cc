@@ -1,7 +1,11 @@
-// `tally serve` start-up checks: open mode only on loopback, clear errors for bad flags.
+// `tally serve` start-up checks: open mode only on loopback, clear errors for bad flags, one event loop per
+// endpoint.
+#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <gtest/gtest.h>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "tests/testing/tally_process.h"
 
@@ -47,6 +51,47 @@ TEST(TcpServe, AsyncDurabilityServesAndSigintStopsCleanly) {
   EXPECT_GT(server->http_port(), 0);
   server->process().Signal(SIGINT);
   EXPECT_EQ(server->process().Wait(), 0) << server->process().Stderr();
+}
+
+// How many of the process's threads carry `name` (/proc/PID/task/*/comm).
+int ThreadsNamed(pid_t pid, const std::string& name) {
+  int count = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++count;
+  }
+  return count;
+}
+
+// The TCP ingest endpoint and the HTTP API each run their own event loop, on --io-threads threads each (the
+// threads exist before serve prints its listening line); a disabled endpoint has none.
+TEST(TcpServe, EachEndpointRunsItsOwnEventLoopThreads) {
+  TempDir dir;
+  {
+    auto server = TallyServer::Start(dir.Sub("data"));
+    ASSERT_TRUE(server);
+    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-tcp-io"), 1);
+    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-http-io"), 1);
+    EXPECT_EQ(server->Stop(), 0);
+  }
+  {
+    auto server = TallyServer::Start(dir.Sub("data"), {"--io-threads", "2"});
+    ASSERT_TRUE(server);
+    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-tcp-io"), 2);
+    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-http-io"), 2);
+    EXPECT_EQ(server->Stop(), 0);
+  }
+  {
+    auto child = ChildProcess::Start(
+        {TALLY_BINARY, "serve", "--data", dir.Sub("data"), "--tcp", "off", "--http", "127.0.0.1:0"});
+    ASSERT_TRUE(child);
+    ASSERT_TRUE(child->WaitForStdout("listening http=", 20s)) << child->Stderr();
+    EXPECT_EQ(ThreadsNamed(child->pid(), "tally-tcp-io"), 0);
+    EXPECT_EQ(ThreadsNamed(child->pid(), "tally-http-io"), 1);
+    child->Signal(SIGTERM);
+    EXPECT_EQ(child->Wait(), 0) << child->Stderr();
+  }
 }
 
 }  // namespace
