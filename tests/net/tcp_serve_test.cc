@@ -64,22 +64,25 @@ int ThreadsNamed(pid_t pid, const std::string& name) {
   return count;
 }
 
-// The TCP ingest endpoint and the HTTP API each run their own event loop, on --io-threads threads each (the
-// threads exist before serve prints its listening line); a disabled endpoint has none.
+// The TCP ingest endpoint and the HTTP API each run their own event loop, on --io-threads threads each; a
+// disabled endpoint has none. A thread names itself once it runs, so the counts are awaited, with a deadline.
+bool ThreadCountsReach(pid_t pid, int tcp, int http) {
+  return WaitFor([&] { return ThreadsNamed(pid, "tally-tcp-io") == tcp && ThreadsNamed(pid, "tally-http-io") == http; },
+                 10s);
+}
+
 TEST(TcpServe, EachEndpointRunsItsOwnEventLoopThreads) {
   TempDir dir;
   {
     auto server = TallyServer::Start(dir.Sub("data"));
     ASSERT_TRUE(server);
-    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-tcp-io"), 1);
-    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-http-io"), 1);
+    EXPECT_TRUE(ThreadCountsReach(server->pid(), 1, 1));
     EXPECT_EQ(server->Stop(), 0);
   }
   {
     auto server = TallyServer::Start(dir.Sub("data"), {"--io-threads", "2"});
     ASSERT_TRUE(server);
-    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-tcp-io"), 2);
-    EXPECT_EQ(ThreadsNamed(server->pid(), "tally-http-io"), 2);
+    EXPECT_TRUE(ThreadCountsReach(server->pid(), 2, 2));
     EXPECT_EQ(server->Stop(), 0);
   }
   {
@@ -87,8 +90,7 @@ TEST(TcpServe, EachEndpointRunsItsOwnEventLoopThreads) {
         {TALLY_BINARY, "serve", "--data", dir.Sub("data"), "--tcp", "off", "--http", "127.0.0.1:0"});
     ASSERT_TRUE(child);
     ASSERT_TRUE(child->WaitForStdout("listening http=", 20s)) << child->Stderr();
-    EXPECT_EQ(ThreadsNamed(child->pid(), "tally-tcp-io"), 0);
-    EXPECT_EQ(ThreadsNamed(child->pid(), "tally-http-io"), 1);
+    EXPECT_TRUE(ThreadCountsReach(child->pid(), 0, 1));
     child->Signal(SIGTERM);
     EXPECT_EQ(child->Wait(), 0) << child->Stderr();
   }
