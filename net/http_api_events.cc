@@ -1,5 +1,6 @@
 // HttpApi's write routes: POST /v1/events and the content gap status change, both through the one ingest
 // pipeline so validation, quarantine, dedup and durability are exactly those of the TCP path.
+#include <boost/asio/post.hpp>
 #include <random>
 
 #include "core/event.h"
@@ -72,6 +73,11 @@ HttpResponse QueueFull(int retry_after_seconds) {
 }  // namespace
 
 void HttpApi::PostEvents(std::shared_ptr<Call> call) {
+  if (call->request.body().size() < kInlineEventsBodyBytes) return SubmitEvents(call);
+  boost::asio::post(query_pool_, [this, call = std::move(call)] { SubmitEvents(call); });
+}
+
+void HttpApi::SubmitEvents(const std::shared_ptr<Call>& call) {
   EventsBody split = SplitEventsBody(call->request.body());
   IngestBatch batch(MakeContext(*call->principal, Now()));
   if (split.array_unparseable) {
