@@ -2,11 +2,10 @@
 // gracefully: stop accepting, acknowledge the batches already received, stop the views, flush storage, exit 0.
 #include <pthread.h>
 #include <signal.h>
-
-#include <cstdio>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
 
 #include "net/server.h"
 #include "tools/command.h"
@@ -31,8 +30,7 @@ void AddLimitFlags(CLI::App* sub, ServeFlags& f) {
   sub->add_option("--max-unacked-batches", tcp.max_unacked_batches,
                   "TCP batches a connection may have unacknowledged before the server stops reading it")
       ->capture_default_str();
-  sub->add_option("--max-connections", tcp.max_connections, "Most simultaneous TCP connections")
-      ->capture_default_str();
+  sub->add_option("--max-connections", tcp.max_connections, "Most simultaneous TCP connections")->capture_default_str();
   sub->add_option("--idle-timeout-ms", f.idle_timeout_ms, "Close a TCP connection idle this long")
       ->capture_default_str();
   sub->add_option("--handshake-timeout-ms", f.handshake_timeout_ms, "Close a TCP connection without Hello by then")
@@ -41,7 +39,8 @@ void AddLimitFlags(CLI::App* sub, ServeFlags& f) {
       ->capture_default_str();
   sub->add_option("--io-threads", f.server.io_threads, "Threads of each endpoint's event loop (TCP ingest, HTTP API)")
       ->capture_default_str();
-  sub->add_option("--answer-cache-mb", f.answer_cache_mb, "MiB of whole view answers kept for repeated queries (0: off)")
+  sub->add_option("--answer-cache-mb", f.answer_cache_mb,
+                  "MiB of whole view answers kept for repeated queries (0: off)")
       ->capture_default_str();
 }
 

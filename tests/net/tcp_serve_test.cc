@@ -23,8 +23,8 @@ TEST(TcpServe, RefusesNonLoopbackWithoutAuth) {
 TEST(TcpServe, NonLoopbackIsAllowedWithAuth) {
   TempDir dir;
   ASSERT_TRUE(WriteFile(dir.Sub("tokens.json"), R"({"tokens":[{"token":"t","role":"admin","stores":["*"]}]})"));
-  auto child = ChildProcess::Start({TALLY_BINARY, "serve", "--data", dir.Sub("data"), "--tcp", "0.0.0.0:0",
-                                    "--http", "off", "--auth", dir.Sub("tokens.json")});
+  auto child = ChildProcess::Start({TALLY_BINARY, "serve", "--data", dir.Sub("data"), "--tcp", "0.0.0.0:0", "--http",
+                                    "off", "--auth", dir.Sub("tokens.json")});
   ASSERT_TRUE(child);
   ASSERT_TRUE(child->WaitForStdout("listening tcp=0.0.0.0:")) << child->Stderr();
   child->Signal(SIGTERM);
