@@ -99,7 +99,7 @@ Status Server::StartListeners() {
     tcp_ = std::make_unique<TcpServer>(*tcp_io_, *ingest_, auth_, metrics_, options_.tcp);
     if (Status s = tcp_->Start(tcp_host_, tcp_port_); !s.ok()) return s;
     tcp_port_ = tcp_->port();
-    RunLoop(*tcp_io_, "tally-tcp-io");
+    RunLoop(*tcp_io_, "tally-tcp-io", threads);
   }
   if (!http_host_.empty()) {
     http_io_ = std::make_unique<boost::asio::io_context>(threads);
@@ -115,13 +115,13 @@ Status Server::StartListeners() {
     http_ = std::make_unique<HttpServer>(*http_io_, *http_api_, http_options);
     if (Status s = http_->Start(http_host_, http_port_); !s.ok()) return s;
     http_port_ = http_->port();
-    RunLoop(*http_io_, "tally-http-io");
+    RunLoop(*http_io_, "tally-http-io", threads);
   }
   return Status::Ok();
 }
 
-void Server::RunLoop(boost::asio::io_context& io, const char* thread_name) {
-  for (size_t i = 0; i < std::max<size_t>(1, options_.io_threads); ++i) {
+void Server::RunLoop(boost::asio::io_context& io, const char* thread_name, int threads) {
+  for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([&io, thread_name] {
       NameThisThread(thread_name);
       auto guard = boost::asio::make_work_guard(io);  // keep running while idle, until stop()

@@ -8,14 +8,13 @@
 // Start and Shutdown from one controlling thread; the accessors from any thread after Start.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "core/status.h"
 #include "net/auth.h"
@@ -72,7 +71,8 @@ class Server {
 
  private:
   Status StartListeners();
-  void RunLoop(boost::asio::io_context& io, const char* thread_name);
+  // Starts `threads` threads named thread_name running io until it is stopped.
+  void RunLoop(boost::asio::io_context& io, const char* thread_name, int threads);
   void WaitForDrain();
 
   ServerOptions options_;
