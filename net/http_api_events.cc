@@ -74,7 +74,7 @@ HttpResponse QueueFull(int retry_after_seconds) {
 
 void HttpApi::PostEvents(std::shared_ptr<Call> call) {
   if (call->request.body().size() < kInlineEventsBodyBytes) return SubmitEvents(call);
-  boost::asio::post(query_pool_, [this, call = std::move(call)] { SubmitEvents(call); });
+  boost::asio::post(query_pool_, [this, call = std::move(call)] { Guarded(*call, [&] { SubmitEvents(call); }); });
 }
 
 void HttpApi::SubmitEvents(const std::shared_ptr<Call>& call) {

@@ -48,13 +48,15 @@ void HttpApi::OnPool(std::shared_ptr<Call> call, std::function<HttpResponse(Call
 }
 
 void HttpApi::OnPool(asio::thread_pool& pool, std::shared_ptr<Call> call, std::function<HttpResponse(Call&)> fn) {
-  asio::post(pool, [call = std::move(call), fn = std::move(fn)] {
-    try {
-      call->respond(fn(*call));
-    } catch (const std::exception& e) {
-      call->respond(ErrorResponse(Code::kInternal, std::string("internal error: ") + e.what()));
-    }
-  });
+  asio::post(pool, [call = std::move(call), fn = std::move(fn)] { Guarded(*call, [&] { call->respond(fn(*call)); }); });
+}
+
+void HttpApi::Guarded(Call& call, const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    call.respond(ErrorResponse(Code::kInternal, std::string("internal error: ") + e.what()));
+  }
 }
 
 void HttpApi::Offload(std::function<void()> work) { asio::post(pool_, std::move(work)); }

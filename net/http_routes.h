@@ -100,6 +100,9 @@ class HttpApi final : public HttpHandler {
   // Runs fn on `pool` (the worker pool unless said) and answers with its response (500 if it throws).
   void OnPool(std::shared_ptr<Call> call, std::function<HttpResponse(Call&)> fn);
   void OnPool(boost::asio::thread_pool& pool, std::shared_ptr<Call> call, std::function<HttpResponse(Call&)> fn);
+  // Runs work for call on a pool thread; if it throws, answers the call 500 instead of letting the exception
+  // out of the pool.
+  static void Guarded(Call& call, const std::function<void()>& work);
 
   // POST /v1/events: a body of at least kInlineEventsBodyBytes is split and validated on the query threads, not
   // on the HTTP io thread, which would otherwise hold up every other connection while it parses (a 15 MiB body
